@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * http.h: types shared by the HTTP/1.1 server and client.
+ *
+ * Header names keep the case they arrived with; lookups are
+ * case-insensitive. All strings are NUL-terminated and owned by the
+ * request or response that holds them.
+ */
+#ifndef CR_NET_HTTP_H
+#define CR_NET_HTTP_H
+
+#include <stddef.h>
+
+/* Limits on what a peer may send (bounded input, see STYLE.md 2.3). */
+#define CR_HTTP_MAX_HEADER_BYTES (64u * 1024)
+#define CR_HTTP_MAX_HEADERS      100
+#define CR_HTTP_MAX_BODY         (16u * 1024 * 1024)
+
+struct cr_http_header {
+    char *name;
+    char *value;
+};
+
+struct cr_http_headers {
+    struct cr_http_header *v;
+    size_t n;
+};
+
+/* Value of the first header called name (any case), or NULL. Borrowed. */
+const char *cr_http_headers_get(const struct cr_http_headers *h,
+                                const char *name);
+/* Free the names and values and the array. */
+void cr_http_headers_fini(struct cr_http_headers *h);
+/* Reason phrase for a status code ("OK", "Temporary Redirect"...). */
+const char *cr_http_status_text(int status);
+/* URL-decode the value of parameter name in query string q (may be NULL)
+ * into out (size n). Returns 0, CR_ENOTFOUND, or CR_ETOOBIG. */
+int cr_http_query_param(const char *q, const char *name, char *out, size_t n);
+
+#endif
