@@ -13,3 +13,8 @@ if(CR_SANITIZE)
                       -fno-sanitize-recover=all)
   add_link_options(-fsanitize=${_san})
 endif()
+if(CR_FUZZ)
+  # Instrument every library for coverage so libFuzzer sees into them; the
+  # fuzz binaries themselves add -fsanitize=fuzzer (cmake/fuzz.cmake).
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()

@@ -4,12 +4,12 @@
  */
 #include "buf.h"
 
+#include "err.h"
+#include "mem.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "err.h"
-#include "mem.h"
 
 void
 cr_buf_init(struct cr_buf *b, size_t max)

@@ -4,19 +4,19 @@
  */
 #include "duration.h"
 
+#include "err.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "err.h"
-
 static const struct unit {
     const char *name;
     double secs;
 } units[] = {
-    {"ns", 1e-9},  {"us", 1e-6},     {"ms", 1e-3},      {"secs", 1.0},
+    {"ns", 1e-9},   {"us", 1e-6},    {"ms", 1e-3},      {"secs", 1.0},
     {"mins", 60.0}, {"hrs", 3600.0}, {"days", 86400.0}, {"weeks", 604800.0},
 };
 

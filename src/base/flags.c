@@ -4,15 +4,15 @@
  */
 #include "flags.h"
 
+#include "duration.h"
+#include "mem.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "duration.h"
-#include "mem.h"
 
 #define FLAG_VALUE_MAX 65536
 
@@ -256,8 +256,9 @@ void
 cr_flags_usage(FILE *out, const char *usage_line, const struct cr_flag *flags,
                size_t n)
 {
-    fprintf(out, "Usage: %s\n\nFlags (also settable as CORRAL_<FLAG> or "
-                 "MESOS_<FLAG> in the environment):\n",
+    fprintf(out,
+            "Usage: %s\n\nFlags (also settable as CORRAL_<FLAG> or "
+            "MESOS_<FLAG> in the environment):\n",
             usage_line);
     for (size_t i = 0; i < n; i++) {
         const struct cr_flag *f = &flags[i];

@@ -36,8 +36,8 @@ struct cr_flag {
     void *dst;              /* typed destination, see enum above */
     const char *alias;      /* optional older name ("slave_ping_timeout") */
     /* Filled in by cr_flags_parse: */
-    char *value;            /* effective value text, owned; NULL if unset */
-    bool given;             /* came from command line or environment */
+    char *value; /* effective value text, owned; NULL if unset */
+    bool given;  /* came from command line or environment */
 };
 
 /* Parse argv[1..argc) and the environment into flags[0..n).
@@ -47,9 +47,8 @@ struct cr_flag {
  * positional argument is an error). "--help" sets *want_help.
  * Returns 0, or -1 with a one-line reason in err (size errlen). */
 int cr_flags_parse(struct cr_flag *flags, size_t n, int argc, char **argv,
-                   int *positional, size_t max_positional,
-                   size_t *n_positional, bool *want_help, char *err,
-                   size_t errlen);
+                   int *positional, size_t max_positional, size_t *n_positional,
+                   bool *want_help, char *err, size_t errlen);
 
 /* Print a usage page listing every flag with its default. */
 void cr_flags_usage(FILE *out, const char *usage_line,

@@ -4,13 +4,13 @@
  */
 #include "id.h"
 
+#include "err.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
-
-#include "err.h"
 
 void
 cr_random_bytes(void *p, size_t n)

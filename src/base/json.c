@@ -4,13 +4,13 @@
  */
 #include "json.h"
 
-#include <stdio.h>
-#include <string.h>
-
 #include "err.h"
 #include "mem.h"
 
-#define DUMP_FLAGS (JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(17))
+#include <stdio.h>
+#include <string.h>
+
+#define DUMP_FLAGS (JSON_COMPACT | JSON_ENSURE_ASCII | JSON_REAL_PRECISION(16))
 
 const char *
 cr_json_str(const json_t *obj, const char *key)

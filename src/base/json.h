@@ -9,11 +9,11 @@
 #ifndef CR_BASE_JSON_H
 #define CR_BASE_JSON_H
 
+#include "buf.h"
+
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
-
-#include "buf.h"
 
 /* Largest JSON body any daemon accepts (a big ACCEPT or agent state). */
 #define CR_JSON_MAX_BODY (16u * 1024 * 1024)

@@ -36,8 +36,8 @@ cr_log_level_parse(const char *name)
         const char *name;
         enum cr_log_level level;
     } names[] = {
-        {"ERROR", CR_LOG_ERROR},  {"WARNING", CR_LOG_WARN},
-        {"WARN", CR_LOG_WARN},    {"INFO", CR_LOG_INFO},
+        {"ERROR", CR_LOG_ERROR}, {"WARNING", CR_LOG_WARN},
+        {"WARN", CR_LOG_WARN},   {"INFO", CR_LOG_INFO},
         {"DEBUG", CR_LOG_DEBUG},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
@@ -56,9 +56,10 @@ cr_log_write(enum cr_log_level level, const char *fmt, ...)
 
     gettimeofday(&tv, NULL);
     localtime_r(&tv.tv_sec, &tm);
-    int n = snprintf(line, sizeof(line), "%c%02d%02d %02d:%02d:%02d.%06ld %s: ",
-                     letters[level & 3], tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                     tm.tm_min, tm.tm_sec, (long)tv.tv_usec, log_ident);
+    int n = snprintf(line, sizeof(line),
+                     "%c%02d%02d %02d:%02d:%02d.%06ld %s: ", letters[level & 3],
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec, (long)tv.tv_usec, log_ident);
     if (n < 0)
         return;
     va_list ap;

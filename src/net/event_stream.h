@@ -22,6 +22,8 @@
 
 struct cr_event_stream;
 
+#define CR_EVENT_STREAM_MAX_DETAIL (64u * 1024)
+
 struct cr_event_stream_cbs {
     /* 200 arrived; stream_id is the Mesos-Stream-Id header or NULL.
      * Borrowed for the call. */
@@ -31,7 +33,10 @@ struct cr_event_stream_cbs {
     /* The stream is over. err: 0 clean end, else a negative code.
      * http_status: the response status if one arrived, else 0. detail: for
      * a 307 the Location header, for other non-200 answers the response
-     * body, else NULL. */
+     * body (at most CR_EVENT_STREAM_MAX_DETAIL bytes), else NULL. A
+     * non-200 answer ends with err CR_ENOTLEADER for 307 and
+     * CR_EPROTO_DATA otherwise; a malformed record or event also gives
+     * CR_EPROTO_DATA. */
     void (*on_close)(void *data, int err, int http_status, const char *detail);
 };
 

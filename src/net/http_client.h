@@ -18,13 +18,17 @@
 #ifndef CR_NET_HTTP_CLIENT_H
 #define CR_NET_HTTP_CLIENT_H
 
+#include "http.h"
+
 #include <stddef.h>
 #include <uv.h>
 
-#include "http.h"
-
 struct cr_http_call;
 struct cr_http_stream_client;
+
+/* Largest response head and body a cr_http_call accepts (bounded input);
+ * bigger answers fail with CR_ETOOBIG. */
+#define CR_HTTP_CLIENT_MAX_BODY (256u * 1024 * 1024)
 
 struct cr_http_response {
     int status;
@@ -49,7 +53,8 @@ int cr_http_call_start(uv_loop_t *loop, const char *host, int port,
                        const char *headers, const char *body, size_t len,
                        double timeout_secs, cr_http_response_cb cb, void *data,
                        struct cr_http_call **out);
-/* Abandon a call: its callback will not run. */
+/* Abandon a call: its callback will not run. Only valid before the
+ * callback has run (the handle is freed right after it). */
 void cr_http_call_cancel(struct cr_http_call *call);
 
 struct cr_http_stream_cbs {
@@ -68,8 +73,8 @@ int cr_http_stream_client_open(uv_loop_t *loop, const char *host, int port,
                                const char *method, const char *path,
                                const char *headers, const char *body,
                                size_t len, double connect_timeout_secs,
-                               const struct cr_http_stream_cbs *cbs,
-                               void *data, struct cr_http_stream_client **out);
+                               const struct cr_http_stream_cbs *cbs, void *data,
+                               struct cr_http_stream_client **out);
 /* Close the stream; on_close will not run. NULL-safe. */
 void cr_http_stream_client_close(struct cr_http_stream_client *s);
 

@@ -19,11 +19,11 @@
 #ifndef CR_NET_HTTP_SERVER_H
 #define CR_NET_HTTP_SERVER_H
 
+#include "http.h"
+
 #include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
-
-#include "http.h"
 
 struct cr_http_server;
 struct cr_http_stream;
@@ -33,24 +33,26 @@ struct cr_http_req {
     char *path;         /* the path, without the query, not decoded */
     char *query;        /* raw query string without '?', or NULL */
     struct cr_http_headers headers;
-    char *body;          /* NUL-terminated (never NULL) */
+    char *body; /* NUL-terminated (never NULL) */
     size_t body_len;
-    char peer[64];       /* "ip:port" of the client */
-    void *conn_private;  /* owned by the server */
+    char peer[64];      /* "ip:port" of the client */
+    void *conn_private; /* owned by the server */
 };
 
 typedef void (*cr_http_handler_cb)(struct cr_http_req *req, void *data);
-typedef void (*cr_http_stream_closed_cb)(struct cr_http_stream *s,
-                                         void *data);
+typedef void (*cr_http_stream_closed_cb)(struct cr_http_stream *s, void *data);
 
 /* Create a server that calls handler(req, data) for each request. */
-struct cr_http_server *cr_http_server_new(uv_loop_t *loop,
-                                          cr_http_handler_cb handler,
-                                          void *data);
+struct cr_http_server *
+cr_http_server_new(uv_loop_t *loop, cr_http_handler_cb handler, void *data);
 /* Bind and listen on ip:port (port 0: any free port). Writes the bound
  * port to *bound_port when not NULL. 0 or -errno. */
 int cr_http_server_listen(struct cr_http_server *srv, const char *ip, int port,
                           int *bound_port);
+/* Close keep-alive connections that wait longer than secs for their next
+ * request (default 75s: longer than clients keep idle connections, so
+ * clients normally close first). */
+void cr_http_server_set_idle_timeout(struct cr_http_server *srv, double secs);
 /* Close the listener and every connection; open streams are dropped
  * without calling their on_close. The memory is released once libuv has
  * closed the handles (run the loop afterwards). NULL-safe. */
@@ -66,15 +68,16 @@ void cr_http_respond(struct cr_http_req *req, int status,
 void cr_http_respond_text(struct cr_http_req *req, int status,
                           const char *text);
 /* Shorthand: an application/json body. Frees req. */
-void cr_http_respond_json(struct cr_http_req *req, int status,
-                          const char *json, size_t len);
+void cr_http_respond_json(struct cr_http_req *req, int status, const char *json,
+                          size_t len);
 
 /* Answer req with a chunked, long-lived response. Frees req; returns the
  * stream, which stays open until cr_http_stream_end() or on_close. */
-struct cr_http_stream *
-cr_http_stream_start(struct cr_http_req *req, int status,
-                     const char *content_type, const char *extra_headers,
-                     cr_http_stream_closed_cb on_close, void *data);
+struct cr_http_stream *cr_http_stream_start(struct cr_http_req *req, int status,
+                                            const char *content_type,
+                                            const char *extra_headers,
+                                            cr_http_stream_closed_cb on_close,
+                                            void *data);
 /* Send len bytes as one chunk. 0, or CR_ECLOSED when the peer is gone, or
  * CR_ETOOBIG when more than CR_HTTP_STREAM_MAX_QUEUED bytes wait to be
  * written (a consumer this slow is disconnected: on_close will follow on a

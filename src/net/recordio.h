@@ -10,9 +10,9 @@
 #ifndef CR_NET_RECORDIO_H
 #define CR_NET_RECORDIO_H
 
-#include <stddef.h>
-
 #include "../base/buf.h"
+
+#include <stddef.h>
 
 /* Default largest record accepted (mesos-go's reader uses 4 MiB). */
 #define CR_RECORDIO_MAX_RECORD (16u * 1024 * 1024)
@@ -24,10 +24,10 @@ enum cr_parse {
 };
 
 struct cr_recordio_reader {
-    struct cr_buf buf;  /* unconsumed bytes */
+    struct cr_buf buf; /* unconsumed bytes */
     size_t max_record;
-    size_t pending;     /* bytes of the previous record to drop on next */
-    size_t scanned;     /* internal */
+    size_t pending; /* bytes of the previous record to drop on next */
+    size_t scanned; /* internal */
 };
 
 /* Append the framing of one record to out. 0 or CR_ETOOBIG. */
@@ -38,7 +38,7 @@ void cr_recordio_reader_fini(struct cr_recordio_reader *r);
 /* Add received bytes. 0 or CR_ETOOBIG. */
 int cr_recordio_reader_feed(struct cr_recordio_reader *r, const char *p,
                             size_t n);
-/* Take the next record: on CR_PARSE_DONE *rec/*len point into the reader
+/* Take the next record: on CR_PARSE_DONE *rec and *len point into the reader
  * and stay valid until the next call on it. Zero-length records are
  * skipped. Leading/trailing whitespace around the length is tolerated. */
 enum cr_parse cr_recordio_reader_next(struct cr_recordio_reader *r,

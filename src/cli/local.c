@@ -1,0 +1,594 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * local.c: `corral local`: a whole cluster on this machine, for trying
+ * Corral out and for demos: one corral-master and N corral-agents (found
+ * next to the corral binary), each with its own work dir and log file
+ * under one directory.
+ *
+ * Sequence: start the master (it writes its port to a ready file), start
+ * the agents pointing at it, wait until /master/state lists them all,
+ * print the addresses, then wait for a signal. SIGINT/SIGTERM/SIGHUP stop
+ * the agents first, then the master (SIGTERM, then SIGKILL after a grace
+ * period), each by pid, and wait for them. If the master dies, the agents
+ * are stopped and we exit 1.
+ *
+ * Signals are blocked and taken synchronously with sigtimedwait(), so the
+ * code stays sequential (no handlers, no loop). Children run in their own
+ * process groups (a terminal Ctrl-C reaches only us, and we stop them in
+ * order) and get SIGTERM if we die (PR_SET_PDEATHSIG).
+ */
+#include "base/clock.h"
+#include "base/json.h"
+#include "base/mem.h"
+#include "cli.h"
+#include "http_sync.h"
+#include "net/url.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_AGENTS      64
+#define MASTER_READY_MS 15000
+#define AGENTS_READY_MS 30000
+#define STOP_GRACE_MS   10000
+#define POLL_MS         100
+#define MAX_CHILD_ARGS  12
+
+struct child {
+    pid_t pid;
+    bool alive;
+    int status;
+    char name[32];
+    char log[PATH_MAX];
+};
+
+struct local {
+    /* options */
+    const char *ip;
+    long port;
+    long n_agents;
+    const char *work_dir;
+    const char *resources;
+    const char *ready_file;
+    /* state */
+    char dir[PATH_MAX];
+    char bindir[PATH_MAX];
+    sigset_t sigs;
+    struct child master;
+    struct child agents[MAX_AGENTS];
+    int master_port;
+    char master_addr[CR_HOST_MAX + 16]; /* "ip:port" once known */
+    int stop_signal;
+};
+
+/* ---- signals and children ---- */
+
+/* Wait up to ms for one of our signals. Returns it, or 0 on timeout. */
+static int
+wait_signal(struct local *l, long ms)
+{
+    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+    int sig = sigtimedwait(&l->sigs, NULL, &ts);
+    return sig > 0 ? sig : 0;
+}
+
+static void
+reap(struct child *c)
+{
+    int st;
+    if (c->alive && waitpid(c->pid, &st, WNOHANG) == c->pid) {
+        c->alive = false;
+        c->status = st;
+    }
+}
+
+static void
+reap_all(struct local *l)
+{
+    reap(&l->master);
+    for (long i = 0; i < l->n_agents; i++)
+        reap(&l->agents[i]);
+}
+
+static void
+describe_exit(const struct child *c, char *out, size_t n)
+{
+    if (WIFEXITED(c->status))
+        snprintf(out, n, "exited with status %d", WEXITSTATUS(c->status));
+    else if (WIFSIGNALED(c->status))
+        snprintf(out, n, "killed by signal %d", WTERMSIG(c->status));
+    else
+        snprintf(out, n, "stopped");
+}
+
+static void
+print_log_tail(const struct child *c)
+{
+    char buf[4096];
+    FILE *f = fopen(c->log, "r");
+    if (f == NULL)
+        return;
+    if (fseek(f, -(long)(sizeof(buf) - 1), SEEK_END) != 0)
+        rewind(f);
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    fprintf(stderr, "--- last lines of %s ---\n%s%s", c->log, buf,
+            n && buf[n - 1] != '\n' ? "\n" : "");
+}
+
+/* In the child: own process group, die with us, output to the log. */
+static void
+child_exec(const char *path, char *const argv[], const char *log, pid_t parent)
+{
+    sigset_t none;
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        _exit(1);
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    int out = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int in = open("/dev/null", O_RDONLY);
+    if (out < 0 || in < 0)
+        _exit(126);
+    dup2(in, 0);
+    dup2(out, 1);
+    dup2(out, 2);
+    execv(path, argv);
+    _exit(127);
+}
+
+static int
+spawn(struct child *c, const char *path, char *const argv[])
+{
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0)
+        child_exec(path, argv, c->log, parent);
+    c->pid = pid;
+    c->alive = true;
+    return 0;
+}
+
+/* SIGTERM each live child of list, wait up to the grace period, then
+ * SIGKILL and reap. A second SIGINT/SIGTERM cuts the grace short. */
+static void
+stop_children(struct local *l, struct child *list, size_t n)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++)
+        if (list[i].alive) {
+            kill(list[i].pid, SIGTERM);
+            any = true;
+        }
+    uint64_t deadline = cr_mono_ms() + STOP_GRACE_MS;
+    while (any && cr_mono_ms() < deadline) {
+        int sig = wait_signal(l, POLL_MS);
+        if (sig == SIGINT || sig == SIGTERM)
+            break;
+        any = false;
+        for (size_t i = 0; i < n; i++) {
+            reap(&list[i]);
+            any = any || list[i].alive;
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        if (list[i].alive) {
+            kill(list[i].pid, SIGKILL);
+            waitpid(list[i].pid, &list[i].status, 0);
+            list[i].alive = false;
+        }
+}
+
+static void
+stop_all(struct local *l)
+{
+    stop_children(l, l->agents, (size_t)l->n_agents);
+    stop_children(l, &l->master, 1);
+}
+
+/* ---- setup ---- */
+
+static int
+find_binaries(struct local *l)
+{
+    char self[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0) {
+        cli_error("local", "cannot find my own binary: %s", strerror(errno));
+        return -1;
+    }
+    self[n] = '\0';
+    char *slash = strrchr(self, '/');
+    *slash = '\0';
+    snprintf(l->bindir, sizeof(l->bindir), "%s", self);
+    static const char *const need[] = {"corral-master", "corral-agent"};
+    for (size_t i = 0; i < 2; i++) {
+        char p[PATH_MAX + 32];
+        snprintf(p, sizeof(p), "%s/%s", l->bindir, need[i]);
+        if (access(p, X_OK) != 0) {
+            cli_error("local", "cannot find %s next to corral (looked in %s)",
+                      need[i], l->bindir);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int
+make_dirs(struct local *l)
+{
+    if (l->work_dir) {
+        if (strlen(l->work_dir) > PATH_MAX - 64 ||
+            (mkdir(l->work_dir, 0755) != 0 && errno != EEXIST)) {
+            cli_error("local", "cannot create --work_dir %s: %s", l->work_dir,
+                      strerror(errno));
+            return -1;
+        }
+        snprintf(l->dir, sizeof(l->dir), "%s", l->work_dir);
+    } else {
+        const char *tmp = getenv("TMPDIR");
+        snprintf(l->dir, sizeof(l->dir), "%s/corral-local-XXXXXX",
+                 tmp && *tmp && strlen(tmp) < 512 ? tmp : "/tmp");
+        if (mkdtemp(l->dir) == NULL) {
+            cli_error("local", "cannot create a work dir: %s", strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static char *
+subpath(const struct local *l, const char *name)
+{
+    return cr_xasprintf("%s/%s", l->dir, name);
+}
+
+/* Read the port a daemon wrote to its ready file; 0 if not there yet. */
+static int
+read_port_file(const char *path)
+{
+    char buf[32] = "";
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    long p = strtol(buf, NULL, 10);
+    return p > 0 && p < 65536 ? (int)p : 0;
+}
+
+static void
+free_argv(char **argv)
+{
+    for (size_t i = 0; argv[i]; i++)
+        free(argv[i]);
+}
+
+static int
+start_master(struct local *l)
+{
+    char path[PATH_MAX + 32];
+    char *wd = subpath(l, "master");
+    char *ready = subpath(l, "master.ready");
+    char *log = subpath(l, "master.log");
+    snprintf(path, sizeof(path), "%s/corral-master", l->bindir);
+    snprintf(l->master.name, sizeof(l->master.name), "master");
+    snprintf(l->master.log, sizeof(l->master.log), "%s", log);
+    mkdir(wd, 0755);
+    unlink(ready);
+    char *argv[MAX_CHILD_ARGS] = {
+        cr_xstrdup(path),
+        cr_xasprintf("--ip=%s", l->ip),
+        cr_xasprintf("--port=%ld", l->port),
+        cr_xasprintf("--work_dir=%s", wd),
+        cr_xstrdup("--registry=in_memory"),
+        cr_xasprintf("--ready_file=%s", ready),
+        NULL,
+    };
+    int rc = spawn(&l->master, path, argv);
+    free_argv(argv);
+    free(wd);
+    free(log);
+    if (rc != 0) {
+        cli_error("local", "cannot start corral-master: %s", strerror(errno));
+        free(ready);
+        return -1;
+    }
+    /* Wait for the port, watching for an early death or a signal. */
+    uint64_t deadline = cr_mono_ms() + MASTER_READY_MS;
+    while (cr_mono_ms() < deadline) {
+        l->master_port = read_port_file(ready);
+        if (l->master_port > 0)
+            break;
+        int sig = wait_signal(l, POLL_MS);
+        reap(&l->master);
+        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+            l->stop_signal = sig;
+            break;
+        }
+        if (!l->master.alive)
+            break;
+    }
+    free(ready);
+    if (l->master_port > 0) {
+        struct cr_hostport hp;
+        snprintf(hp.host, sizeof(hp.host), "%s", l->ip);
+        hp.port = l->master_port;
+        cli_hostport_str(&hp, l->master_addr, sizeof(l->master_addr));
+        return 0;
+    }
+    if (l->stop_signal)
+        return 0;
+    if (!l->master.alive) {
+        char how[64];
+        describe_exit(&l->master, how, sizeof(how));
+        cli_error("local", "corral-master %s during startup", how);
+    } else {
+        cli_error("local", "corral-master did not become ready within %ds",
+                  MASTER_READY_MS / 1000);
+    }
+    print_log_tail(&l->master);
+    return -1;
+}
+
+static int
+start_agent(struct local *l, long i)
+{
+    struct child *c = &l->agents[i];
+    char path[PATH_MAX + 32], name[32];
+    snprintf(name, sizeof(name), "agent-%ld", i + 1);
+    char *wd = subpath(l, name);
+    char *rname = cr_xasprintf("%s.ready", name);
+    char *lname = cr_xasprintf("%s.log", name);
+    char *ready = subpath(l, rname);
+    char *log = subpath(l, lname);
+    snprintf(path, sizeof(path), "%s/corral-agent", l->bindir);
+    snprintf(c->name, sizeof(c->name), "%s", name);
+    snprintf(c->log, sizeof(c->log), "%s", log);
+    mkdir(wd, 0755);
+    unlink(ready);
+    long port = l->port ? l->port + i + 1 : 0;
+    char *argv[MAX_CHILD_ARGS] = {
+        cr_xstrdup(path),
+        cr_xasprintf("--master=%s", l->master_addr),
+        cr_xasprintf("--ip=%s", l->ip),
+        cr_xasprintf("--port=%ld", port),
+        cr_xasprintf("--work_dir=%s", wd),
+        cr_xasprintf("--ready_file=%s", ready),
+        l->resources ? cr_xasprintf("--resources=%s", l->resources) : NULL,
+        NULL,
+    };
+    int rc = spawn(c, path, argv);
+    free_argv(argv);
+    free(wd);
+    free(rname);
+    free(lname);
+    free(ready);
+    free(log);
+    if (rc != 0)
+        cli_error("local", "cannot start corral-agent: %s", strerror(errno));
+    return rc;
+}
+
+static size_t
+count_active_agents(const json_t *state)
+{
+    size_t n = 0, i;
+    json_t *a;
+    json_array_foreach(json_object_get(state, "slaves"), i, a) n +=
+        cr_json_bool(a, "active", true) ? 1 : 0;
+    return n;
+}
+
+/* Poll /master/state until every agent is registered. Returns the state
+ * document (owned), or NULL after printing why. */
+static json_t *
+wait_for_agents(struct local *l, const char *master)
+{
+    uint64_t deadline = cr_mono_ms() + AGENTS_READY_MS;
+    char err[512] = "";
+    while (cr_mono_ms() < deadline) {
+        json_t *st;
+        if (http_sync_master_json(master, "/master/state", 2.0, &st, NULL, err,
+                                  sizeof(err)) == 0) {
+            if (count_active_agents(st) >= (size_t)l->n_agents)
+                return st;
+            json_decref(st);
+        }
+        int sig = wait_signal(l, 200);
+        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+            l->stop_signal = sig;
+            return NULL;
+        }
+        reap_all(l);
+        if (!l->master.alive) {
+            cli_error("local", "corral-master exited during startup");
+            print_log_tail(&l->master);
+            return NULL;
+        }
+        for (long i = 0; i < l->n_agents; i++)
+            if (!l->agents[i].alive) {
+                char how[64];
+                describe_exit(&l->agents[i], how, sizeof(how));
+                cli_error("local", "corral-%s %s during startup",
+                          l->agents[i].name, how);
+                print_log_tail(&l->agents[i]);
+                return NULL;
+            }
+    }
+    cli_error("local", "agents did not register within %ds%s%s",
+              AGENTS_READY_MS / 1000, err[0] ? ": " : "", err);
+    return NULL;
+}
+
+/* ---- output ---- */
+
+static void
+print_banner(const struct local *l, const char *master, const json_t *state)
+{
+    printf("master: %s\n", master);
+    printf("web_ui: http://%s/\n", master);
+    printf("api: http://%s/api/v1/scheduler\n", master);
+    size_t i;
+    json_t *a;
+    json_array_foreach(json_object_get(state, "slaves"), i, a)
+    {
+        const char *host = cr_json_str(a, "hostname");
+        double port = 0;
+        cr_json_num(a, "port", &port);
+        printf("agent: %s:%.0f %s\n", host ? host : "?", port,
+               cr_json_str(a, "id") ? cr_json_str(a, "id") : "");
+    }
+    printf("work_dir: %s\n", l->dir);
+    printf("logs: %s/master.log %s/agent-N.log\n", l->dir, l->dir);
+    printf("try: corral execute --master %s --command 'echo hi'\n", master);
+    printf("Press Ctrl-C to stop.\n");
+    fflush(stdout);
+}
+
+static int
+write_ready_file(const char *path, const char *master)
+{
+    char *tmp = cr_xasprintf("%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    int rc = -1;
+    if (f) {
+        bool ok = fprintf(f, "%s\n", master) > 0;
+        ok = fclose(f) == 0 && ok;
+        rc = ok ? rename(tmp, path) : -1;
+    }
+    if (rc != 0)
+        cli_error("local", "cannot write --ready_file %s", path);
+    free(tmp);
+    return rc;
+}
+
+/* ---- running ---- */
+
+/* Wait for a stop signal or the master's death. Returns the exit code. */
+static int
+serve(struct local *l)
+{
+    for (;;) {
+        int sig = wait_signal(l, 1000);
+        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+            fprintf(stderr, "corral local: stopping\n");
+            return CLI_EXIT_OK;
+        }
+        reap_all(l);
+        if (!l->master.alive) {
+            char how[64];
+            describe_exit(&l->master, how, sizeof(how));
+            cli_error("local", "corral-master %s; stopping (log: %s)", how,
+                      l->master.log);
+            return CLI_EXIT_UNAVAILABLE;
+        }
+        for (long i = 0; i < l->n_agents; i++)
+            if (!l->agents[i].alive && l->agents[i].pid > 0) {
+                char how[64];
+                describe_exit(&l->agents[i], how, sizeof(how));
+                cli_error("local", "corral-%s %s (log: %s)", l->agents[i].name,
+                          how, l->agents[i].log);
+                l->agents[i].pid = 0;
+            }
+    }
+}
+
+static int
+run_local(struct local *l)
+{
+    const char *master = l->master_addr;
+    if (find_binaries(l) || make_dirs(l))
+        return CLI_EXIT_USAGE;
+    if (start_master(l) != 0) {
+        stop_all(l);
+        return CLI_EXIT_UNAVAILABLE;
+    }
+    for (long i = 0; i < l->n_agents && !l->stop_signal; i++)
+        if (start_agent(l, i) != 0) {
+            stop_all(l);
+            return CLI_EXIT_UNAVAILABLE;
+        }
+    /* Later: --ha (a ZooKeeper ensemble and three masters with --zk and
+     * --quorum) and the dispatcher start here, before waiting. */
+    json_t *state = l->stop_signal ? NULL : wait_for_agents(l, master);
+    if (state == NULL) {
+        stop_all(l);
+        return l->stop_signal ? CLI_EXIT_OK : CLI_EXIT_UNAVAILABLE;
+    }
+    print_banner(l, master, state);
+    json_decref(state);
+    int rc = CLI_EXIT_OK;
+    if (l->ready_file && write_ready_file(l->ready_file, master) != 0)
+        rc = CLI_EXIT_USAGE;
+    else
+        rc = serve(l);
+    stop_all(l);
+    return rc;
+}
+
+int
+cmd_local(int argc, char **argv)
+{
+    struct local l = {.ip = "127.0.0.1", .port = 5050, .n_agents = 1};
+    struct cli_opt opts[] = {
+        {"agents", CLI_INT, &l.n_agents, "N", "Number of agents (default: 1)."},
+        {"work_dir", CLI_STR, &l.work_dir, "DIR",
+         "Directory for work dirs and logs (default: a new "
+         "/tmp/corral-local-XXXXXX)."},
+        {"port", CLI_INT, &l.port, "P",
+         "Master port; agents use P+1.. (0: any free ports; default: 5050)."},
+        {"ip", CLI_STR, &l.ip, "IP",
+         "Address to listen on (default: "
+         "127.0.0.1)."},
+        {"resources", CLI_STR, &l.resources, "RES",
+         "Each agent's --resources (default: the agent's own detection)."},
+        {"ready_file", CLI_STR, &l.ready_file, "PATH",
+         "Write the master's HOST:PORT there once the cluster is up."},
+    };
+    struct cli_args a;
+    int rc = cli_parse("local", "corral local [options]",
+                       "Run a corral-master and agents on this machine until "
+                       "Ctrl-C.",
+                       opts, sizeof(opts) / sizeof(opts[0]), argc, argv, 0, &a);
+    if (rc)
+        return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (l.n_agents < 1 || l.n_agents > MAX_AGENTS) {
+        cli_error("local", "--agents must be 1..%d", MAX_AGENTS);
+        return CLI_EXIT_USAGE;
+    }
+    if (l.port > 65535 - MAX_AGENTS) {
+        cli_error("local", "--port must be 0..%d", 65535 - MAX_AGENTS);
+        return CLI_EXIT_USAGE;
+    }
+    if (strlen(l.ip) == 0 || strlen(l.ip) >= CR_HOST_MAX ||
+        strpbrk(l.ip, " /[]") != NULL) {
+        cli_error("local", "bad --ip '%s'", l.ip);
+        return CLI_EXIT_USAGE;
+    }
+    sigemptyset(&l.sigs);
+    sigaddset(&l.sigs, SIGINT);
+    sigaddset(&l.sigs, SIGTERM);
+    sigaddset(&l.sigs, SIGHUP);
+    sigaddset(&l.sigs, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &l.sigs, NULL);
+    return run_local(&l);
+}

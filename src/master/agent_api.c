@@ -1,0 +1,423 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * agent_api.c: the master's side of the master<->agent protocol
+ * (docs/protocol.md): POST /corral/v1/agent.
+ *
+ * An agent SUBSCRIBEs and keeps a RecordIO event stream open; it sends
+ * UPDATE, EXECUTOR_EXITED and MESSAGE as short POSTs carrying the stream
+ * id. When the stream breaks the agent is DISCONNECTED (offers rescinded,
+ * no new offers) and has agent_ping_timeout x max_agent_ping_timeouts to
+ * come back before it is REMOVED and its tasks reported lost.
+ */
+#include "allocator.h"
+#include "base/clock.h"
+#include "base/json.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "call_validate.h"
+#include "master.h"
+#include "net/recordio.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const state_names[] = {"CONNECTED", "DISCONNECTED",
+                                          "REMOVED"};
+
+struct magent *
+agent_find(struct master *m, const char *id)
+{
+    struct magent *a = NULL;
+    if (id)
+        HASH_FIND_STR(m->agents, id, a);
+    return a;
+}
+
+static void
+set_state(struct magent *a, enum agent_state to, const char *why)
+{
+    cr_info("agent %s (%s:%d): %s -> %s (%s)", a->id, a->hostname, a->port,
+            state_names[a->state], state_names[to], why);
+    a->state = to;
+}
+
+void
+agent_send(struct master *m, struct magent *a, json_t *event)
+{
+    if (a->state == AGENT_CONNECTED && a->stream) {
+        struct cr_buf body, rec;
+        cr_buf_init(&body, CR_RECORDIO_MAX_RECORD);
+        cr_buf_init(&rec, CR_RECORDIO_MAX_RECORD + 32);
+        if (cr_json_dump_buf(event, &body) == 0 &&
+            cr_recordio_encode(&rec, body.data, body.len) == 0)
+            cr_http_stream_write(a->stream, rec.data, rec.len);
+        cr_buf_fini(&body);
+        cr_buf_fini(&rec);
+    }
+    json_decref(event);
+}
+
+void
+agents_heartbeat(struct master *m)
+{
+    struct magent *a, *tmp;
+    HASH_ITER(hh, m->agents, a, tmp)
+    {
+        if (a->state == AGENT_CONNECTED)
+            agent_send(m, a, json_pack("{s:s}", "type", "HEARTBEAT"));
+    }
+}
+
+static void
+agent_disconnect(struct master *m, struct magent *a, const char *why)
+{
+    if (a->state != AGENT_CONNECTED)
+        return;
+    a->stream = NULL;
+    a->stream_id[0] = '\0';
+    a->disconnected_at = master_now();
+    set_state(a, AGENT_DISCONNECTED, why);
+    allocator_deactivate_agent(m->allocator, a->id);
+    offers_rescind_for_agent(m, a->id);
+}
+
+static void
+agent_remove(struct master *m, struct magent *a, const char *why)
+{
+    set_state(a, AGENT_REMOVED, why);
+    m->stats.agent_removals++;
+    offers_rescind_for_agent(m, a->id);
+    while (a->tasks) {
+        struct mtask *t = a->tasks;
+        struct mframework *f = framework_find(m, t->framework_id);
+        bool pa = f && f->partition_aware;
+        enum task_state st = pa ? TASK_UNREACHABLE : TASK_LOST;
+        if (!task_state_is_terminal(t->state)) {
+            task_set_state(m, t, st, cr_wall_secs());
+            if (f)
+                task_send_update(
+                    m, f,
+                    task_status_new(t->task_id, a->id, t->executor_id, st,
+                                    "SOURCE_MASTER", "REASON_AGENT_REMOVED",
+                                    "Agent removed"));
+        }
+        task_remove(m, t);
+    }
+    struct mframework *f, *tmp;
+    HASH_ITER(hh, m->frameworks, f, tmp)
+    {
+        /* FAILURE without executor_id means the whole agent is lost. */
+        framework_send(m, f,
+                       json_pack("{s:s, s:{s:o}}", "type", "FAILURE", "failure",
+                                 "agent_id", cr_json_id_new(a->id)));
+    }
+    allocator_remove_agent(m->allocator, a->id);
+    HASH_DEL(m->agents, a);
+    agent_free(a);
+}
+
+void
+agent_free(struct magent *a)
+{
+    if (a->stream)
+        cr_http_stream_end(a->stream);
+    cr_resources_fini(&a->total);
+    json_decref(a->info);
+    free(a->id);
+    free(a->hostname);
+    free(a->pid);
+    free(a);
+}
+
+void
+agents_check_removal(struct master *m, double now)
+{
+    double budget =
+        m->flags.agent_ping_timeout * (double)m->flags.max_agent_ping_timeouts;
+    struct magent *a, *tmp;
+    HASH_ITER(hh, m->agents, a, tmp)
+    {
+        if (a->state == AGENT_DISCONNECTED &&
+            now - a->disconnected_at >= budget)
+            agent_remove(m, a, "health check timed out");
+    }
+}
+
+/* The stream's data is its agent, which always ends its stream before it
+ * is freed or gets a new one. */
+static void
+on_agent_stream_closed(struct cr_http_stream *s, void *data)
+{
+    struct magent *a = data;
+    if (a->stream == s)
+        agent_disconnect(a->master, a, "stream closed");
+}
+
+/* ---- re-registration: rebuild tasks from the agent's report ------------ */
+
+static void
+adopt_frameworks(struct master *m, json_t *frameworks)
+{
+    size_t i;
+    json_t *fi;
+    json_array_foreach(frameworks, i, fi)
+    {
+        const char *id = cr_json_id(fi, "id");
+        if (id && framework_find(m, id) == NULL) {
+            struct mframework *f = framework_recover(m, id, fi);
+            json_t *roles = json_object_get(fi, "roles");
+            const char *role = cr_json_str(fi, "role");
+            const char *r0 = json_array_size(roles)
+                                 ? json_string_value(json_array_get(roles, 0))
+                             : role ? role
+                                    : "*";
+            f->roles = cr_xcalloc(1, sizeof(char *));
+            f->roles[0] = cr_xstrdup(r0 ? r0 : "*");
+            f->n_roles = 1;
+            allocator_add_framework(m->allocator, f->id,
+                                    (const char *const *)f->roles, f->n_roles,
+                                    NULL, 0, false);
+        }
+    }
+}
+
+static void
+adopt_tasks(struct master *m, struct magent *a, json_t *tasks)
+{
+    size_t i;
+    json_t *tj;
+    char err[256];
+    json_array_foreach(tasks, i, tj)
+    {
+        const char *fid = cr_json_id(tj, "framework_id");
+        const char *tid = cr_json_id(tj, "task_id");
+        enum task_state st;
+        if (!fid || !tid || task_state_parse(cr_json_str(tj, "state"), &st))
+            continue;
+        struct mframework *f = framework_find(m, fid);
+        if (f == NULL)
+            f = framework_recover(m, fid, NULL);
+        struct mtask *t = task_find(m, fid, tid);
+        if (t) {
+            /* Known already (agent reconnect without master restart). */
+            continue;
+        }
+        struct cr_resources res;
+        cr_resources_init(&res);
+        if (cr_resources_parse_json(&res, json_object_get(tj, "resources"),
+                                    NULL, err, sizeof(err)) != 0)
+            cr_warn("agent %s reported task %s with bad resources: %s", a->id,
+                    tid, err);
+        const char *role = f->n_roles ? f->roles[0] : "*";
+        json_t *info = json_deep_copy(tj);
+        t = task_add(m, f, a, info, role, &res, st);
+        json_decref(info);
+        if (!task_state_is_terminal(st))
+            allocator_add_allocation(m->allocator, fid, a->id, role, &res);
+        else
+            t->resources_released = true;
+        cr_resources_fini(&res);
+    }
+}
+
+/* ---- SUBSCRIBE ----------------------------------------------------------- */
+
+static struct magent *
+agent_new(struct master *m, const char *id, json_t *info,
+          struct cr_resources *total)
+{
+    struct magent *a = cr_xcalloc(1, sizeof(*a));
+    a->master = m;
+    a->id = id ? cr_xstrdup(id)
+               : cr_xasprintf("%s-S%llu", m->id,
+                              (unsigned long long)m->next_agent++);
+    const char *host = cr_json_str(info, "hostname");
+    double port = 5051;
+    cr_json_num(info, "port", &port);
+    a->hostname = cr_xstrdup(host);
+    a->port = (int)port;
+    a->pid = cr_xasprintf("slave(1)@%s:%d", a->hostname, a->port);
+    a->info = json_deep_copy(info);
+    cr_json_set_id(a->info, "id", a->id);
+    cr_resources_move(&a->total, total);
+    a->state = AGENT_DISCONNECTED;
+    a->registered_time = cr_wall_secs();
+    HASH_ADD_KEYPTR(hh, m->agents, a->id, strlen(a->id), a);
+    allocator_add_agent(m->allocator, a->id, &a->total);
+    return a;
+}
+
+static const char *
+validate_agent_info(json_t *info, struct cr_resources *total, char *err,
+                    size_t errlen)
+{
+    const char *host = cr_json_str(info, "hostname");
+    double port;
+    if (!json_is_object(info))
+        return "Expecting 'subscribe.agent_info'";
+    if (host == NULL || *host == '\0' || strlen(host) > 255)
+        return "Expecting 'agent_info.hostname'";
+    if (!cr_json_num(info, "port", &port) || port < 1 || port > 65535)
+        return "Expecting 'agent_info.port' between 1 and 65535";
+    if (cr_resources_parse_json(total, json_object_get(info, "resources"), NULL,
+                                err, errlen) != 0)
+        return err;
+    return NULL;
+}
+
+static void
+handle_subscribe(struct master *m, struct cr_http_req *req, json_t *call)
+{
+    json_t *sub = json_object_get(call, "subscribe");
+    json_t *info = json_object_get(sub, "agent_info");
+    struct cr_resources total;
+    char err[256];
+    char msg[320];
+    cr_resources_init(&total);
+    const char *why = validate_agent_info(info, &total, err, sizeof(err));
+    if (why) {
+        snprintf(msg, sizeof(msg), "Invalid agent subscription: %s", why);
+        cr_resources_fini(&total);
+        cr_http_respond_text(req, 400, msg);
+        return;
+    }
+    const char *id = cr_json_id(info, "id");
+    struct magent *a = agent_find(m, id);
+    bool rereg = id != NULL;
+    if (a == NULL) {
+        a = agent_new(m, id, info, &total);
+    } else {
+        if (a->stream)
+            cr_http_stream_end(a->stream);
+        a->stream = NULL;
+        a->state = AGENT_DISCONNECTED;
+        a->reregistered_time = cr_wall_secs();
+    }
+    cr_resources_fini(&total);
+    if (rereg)
+        m->stats.agent_reregistrations++;
+    else
+        m->stats.agent_registrations++;
+
+    adopt_frameworks(m, json_object_get(sub, "frameworks"));
+    adopt_tasks(m, a, json_object_get(sub, "tasks"));
+
+    cr_uuid_str(a->stream_id);
+    char hdr[128];
+    snprintf(hdr, sizeof(hdr), "Mesos-Stream-Id: %s\r\n", a->stream_id);
+    a->stream = cr_http_stream_start(req, 200, "application/json", hdr,
+                                     on_agent_stream_closed, a);
+    set_state(a, AGENT_CONNECTED, rereg ? "re-subscribed" : "subscribed");
+    agent_send(m, a,
+               json_pack("{s:s, s:{s:o, s:f, s:o}}", "type", "SUBSCRIBED",
+                         "subscribed", "agent_id", cr_json_id_new(a->id),
+                         "heartbeat_interval_seconds",
+                         m->flags.agent_ping_timeout, "master_info",
+                         master_info_json(m)));
+    agent_send(m, a, json_pack("{s:s}", "type", "HEARTBEAT"));
+    allocator_activate_agent(m->allocator, a->id);
+    master_allocate_soon(m);
+}
+
+/* ---- UPDATE, EXECUTOR_EXITED, MESSAGE ------------------------------------ */
+
+static void
+handle_update(struct master *m, struct magent *a, json_t *call)
+{
+    json_t *body = json_object_get(call, "update");
+    json_t *status = json_object_get(body, "status");
+    const char *fid = cr_json_id(body, "framework_id");
+    const char *tid = cr_json_id(status, "task_id");
+    enum task_state st, latest;
+    if (!fid || !tid || task_state_parse(cr_json_str(status, "state"), &st) ||
+        cr_json_str(status, "uuid") == NULL) {
+        m->stats.invalid_status_updates++;
+        cr_warn("agent %s sent an invalid status update", a->id);
+        return;
+    }
+    if (task_state_parse(cr_json_str(body, "latest_state"), &latest))
+        latest = st;
+    m->stats.valid_status_updates++;
+    struct mframework *f = framework_find(m, fid);
+    struct mtask *t = task_find(m, fid, tid);
+    if (t) {
+        task_set_state(m, t, latest, cr_wall_secs());
+        json_decref(t->status);
+        t->status = json_deep_copy(status);
+    }
+    if (f == NULL || f->state != FRAMEWORK_CONNECTED)
+        return; /* the agent retries until the framework acknowledges */
+    json_t *copy = json_deep_copy(status);
+    if (!json_object_get(copy, "agent_id"))
+        cr_json_set_id(copy, "agent_id", a->id);
+    task_send_update(m, f, copy);
+}
+
+static void
+handle_executor_exited(struct master *m, struct magent *a, json_t *call)
+{
+    json_t *body = json_object_get(call, "executor_exited");
+    struct mframework *f = framework_find(m, cr_json_id(body, "framework_id"));
+    const char *exec = cr_json_id(body, "executor_id");
+    double status = 0;
+    cr_json_num(body, "status", &status);
+    if (f == NULL || exec == NULL)
+        return;
+    framework_send(m, f,
+                   json_pack("{s:s, s:{s:o, s:o, s:i}}", "type", "FAILURE",
+                             "failure", "agent_id", cr_json_id_new(a->id),
+                             "executor_id", cr_json_id_new(exec), "status",
+                             (int)status));
+}
+
+static void
+handle_message(struct master *m, struct magent *a, json_t *call)
+{
+    json_t *body = json_object_get(call, "message");
+    struct mframework *f = framework_find(m, cr_json_id(body, "framework_id"));
+    const char *exec = cr_json_id(body, "executor_id");
+    const char *data = cr_json_str(body, "data");
+    if (f == NULL || exec == NULL || data == NULL)
+        return;
+    framework_send(m, f,
+                   json_pack("{s:s, s:{s:o, s:o, s:s}}", "type", "MESSAGE",
+                             "message", "agent_id", cr_json_id_new(a->id),
+                             "executor_id", cr_json_id_new(exec), "data",
+                             data));
+}
+
+void
+agent_api_handle(struct master *m, struct cr_http_req *req)
+{
+    json_t *call;
+    if (api_parse_call(req, agent_call_validate, "agent call", &call) != 0)
+        return;
+    const char *type = cr_json_str(call, "type");
+    if (strcmp(type, "SUBSCRIBE") == 0) {
+        handle_subscribe(m, req, call);
+        json_decref(call);
+        return;
+    }
+    struct magent *a = agent_find(m, cr_json_id(call, "agent_id"));
+    const char *sid = cr_http_headers_get(&req->headers, "Mesos-Stream-Id");
+    if (a == NULL) {
+        cr_http_respond_text(req, 400, "Agent cannot be found");
+    } else if (a->state != AGENT_CONNECTED) {
+        cr_http_respond_text(req, 403, "Agent is not subscribed");
+    } else if (sid == NULL || strcmp(sid, a->stream_id) != 0) {
+        cr_http_respond_text(req, 400, "Missing or stale 'Mesos-Stream-Id'");
+    } else if (strcmp(type, "UPDATE") == 0) {
+        cr_http_respond(req, 202, NULL, NULL, 0, NULL);
+        handle_update(m, a, call);
+    } else if (strcmp(type, "EXECUTOR_EXITED") == 0) {
+        cr_http_respond(req, 202, NULL, NULL, 0, NULL);
+        handle_executor_exited(m, a, call);
+    } else if (strcmp(type, "MESSAGE") == 0) {
+        cr_http_respond(req, 202, NULL, NULL, 0, NULL);
+        handle_message(m, a, call);
+    } else {
+        cr_http_respond_text(req, 400, "Unknown agent call type");
+    }
+    json_decref(call);
+}

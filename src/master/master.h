@@ -1,0 +1,296 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * master.h: the master's root struct and the objects it owns.
+ *
+ * The master owns every framework, agent, task and offer; they are indexed
+ * by id in uthash tables and freed only by the functions in this folder.
+ * Objects refer to each other by pointer only while both are alive:
+ * removing an agent or a framework first detaches its tasks and offers.
+ * Across async gaps (HTTP calls, timers) code holds ids, not pointers.
+ *
+ * Framework states (framework.c):
+ *
+ *     SUBSCRIBE             stream breaks
+ *   ----------> CONNECTED ----------------> DISCONNECTED
+ *                  ^   |                      |     |
+ *                  |   | TEARDOWN  SUBSCRIBE  |     | failover_timeout
+ *                  |   v  (again)             |     v
+ *                  +---|----------------------+   REMOVED (completed list)
+ *                      +------------------------> REMOVED
+ *
+ * Agent states (agents.c): CONNECTED <-> DISCONNECTED -> REMOVED (after
+ * agent_ping_timeout x max_agent_ping_timeouts without a new stream).
+ *
+ * Loop thread only.
+ */
+#ifndef CR_MASTER_MASTER_H
+#define CR_MASTER_MASTER_H
+
+#include "base/flags.h"
+#include "base/hash.h"
+#include "base/id.h"
+#include "model/resources.h"
+#include "net/http_server.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct allocator;
+
+struct master_flags {
+    char *ip;
+    int port;
+    char *hostname;
+    char *advertise_ip;
+    int advertise_port;
+    char *cluster;
+    char *work_dir;
+    char *registry;
+    char *zk;
+    long quorum;
+    double allocation_interval;
+    double offer_timeout; /* 0: offers never expire */
+    double agent_ping_timeout;
+    long max_agent_ping_timeouts;
+    double agent_reregister_timeout;
+    long max_completed_frameworks;
+    long max_completed_tasks_per_framework;
+    char *roles;
+    char *weights;
+    char *min_allocatable_resources;
+    char *logging_level;
+    char *ready_file;
+    double framework_heartbeat; /* HEARTBEAT period, 15s as upstream */
+};
+
+enum framework_state {
+    FRAMEWORK_CONNECTED,
+    FRAMEWORK_DISCONNECTED,
+    FRAMEWORK_REMOVED,
+};
+
+enum agent_state {
+    AGENT_CONNECTED,
+    AGENT_DISCONNECTED,
+    AGENT_REMOVED,
+};
+
+/* Task states, in the order of the v1 TaskState enum. */
+enum task_state {
+    TASK_STARTING = 0,
+    TASK_RUNNING = 1,
+    TASK_FINISHED = 2,
+    TASK_FAILED = 3,
+    TASK_KILLED = 4,
+    TASK_LOST = 5,
+    TASK_STAGING = 6,
+    TASK_ERROR = 7,
+    TASK_KILLING = 8,
+    TASK_DROPPED = 9,
+    TASK_UNREACHABLE = 10,
+    TASK_GONE = 11,
+    TASK_GONE_BY_OPERATOR = 12,
+    TASK_UNKNOWN = 13,
+    TASK_STATE_COUNT
+};
+
+struct mtask {
+    char *key; /* "<framework_id>\n<task_id>": unique in the master */
+    char *task_id;
+    char *framework_id;
+    char *agent_id;
+    char *executor_id; /* command tasks: the task id */
+    char *name;
+    char *role;
+    json_t *info;          /* TaskInfo as launched (owned) */
+    json_t *statuses;      /* array of {state, timestamp} (owned) */
+    json_t *status;        /* latest TaskStatus relayed (owned, may be NULL) */
+    enum task_state state; /* latest state known to the master */
+    enum task_state acked_state; /* state of the oldest unacked update */
+    struct cr_resources res;
+    bool resources_released;
+    UT_hash_handle hh;     /* master->tasks */
+    struct mtask *fw_next; /* framework's task list */
+    struct mtask *fw_prev;
+    struct mtask *ag_next; /* agent's task list */
+    struct mtask *ag_prev;
+};
+
+struct moffer {
+    char *id;
+    char *framework_id;
+    char *agent_id;
+    char *role;
+    struct cr_resources res;
+    double created; /* monotonic secs, for --offer_timeout */
+    UT_hash_handle hh;
+};
+
+struct mframework {
+    struct master *master;
+    char *id;
+    json_t *info; /* FrameworkInfo with id set (owned) */
+    char **roles;
+    size_t n_roles;
+    bool partition_aware;
+    enum framework_state state;
+    struct cr_http_stream *stream;
+    char stream_id[CR_UUID_STR_LEN + 1];
+    double failover_timeout;
+    double disconnected_at; /* monotonic secs */
+    double registered_time, reregistered_time, unregistered_time;
+    struct mtask *tasks; /* intrusive list of live tasks */
+    size_t n_tasks;
+    json_t *completed_tasks; /* array of task JSON (bounded ring) */
+    bool recovered;          /* known only from an agent's report so far */
+    UT_hash_handle hh;
+};
+
+struct magent {
+    struct master *master;
+    char *id;
+    char *hostname;
+    int port;
+    char *pid;    /* "slave(1)@ip:port" */
+    json_t *info; /* AgentInfo (owned) */
+    struct cr_resources total;
+    enum agent_state state;
+    struct cr_http_stream *stream;
+    char stream_id[CR_UUID_STR_LEN + 1];
+    double disconnected_at;
+    double registered_time, reregistered_time;
+    struct mtask *tasks;
+    size_t n_tasks;
+    UT_hash_handle hh;
+};
+
+struct master_stats {
+    uint64_t tasks_by_state[TASK_STATE_COUNT];
+    uint64_t valid_status_updates;
+    uint64_t invalid_status_updates;
+    uint64_t agent_registrations;
+    uint64_t agent_reregistrations;
+    uint64_t agent_removals;
+    uint64_t offers_made;
+};
+
+struct master {
+    uv_loop_t *loop;
+    struct master_flags flags;
+    struct cr_flag *flag_table;
+    size_t n_flags;
+    char id[CR_UUID_STR_LEN + 1];
+    char *hostname; /* advertised */
+    char *advertise_ip;
+    int advertise_port;
+    double start_time;
+    double elected_time;
+    uint64_t next_framework;
+    uint64_t next_agent;
+    uint64_t next_offer;
+    struct cr_http_server *http;
+    struct allocator *allocator;
+    struct mframework *frameworks;
+    json_t *completed_frameworks; /* array, bounded */
+    struct magent *agents;
+    struct mtask *tasks;
+    struct moffer *offers;
+    json_t *pending_offers;  /* framework id -> array of offers to send */
+    uv_timer_t tick;         /* deadlines: failover, agent removal, offers */
+    uv_timer_t heartbeat;    /* HEARTBEAT to frameworks */
+    uv_timer_t agent_ping;   /* HEARTBEAT to agents */
+    uv_timer_t allocation;   /* periodic full allocation */
+    uv_idle_t allocate_soon; /* dirty-only pass on the next loop turn */
+    bool allocate_pending;
+    struct master_stats stats;
+};
+
+/* master.c */
+double master_now(void);
+json_t *master_info_json(const struct master *m);
+/* Flags as a {name: value} object (effective values as text). */
+json_t *master_flags_json(const struct master *m);
+void master_allocate_soon(struct master *m);
+
+/* routes.c */
+void master_handle_http(struct cr_http_req *req, void *data);
+
+/* framework.c */
+struct mframework *framework_find(struct master *m, const char *id);
+void framework_send(struct master *m, struct mframework *f, json_t *event);
+void framework_disconnect(struct master *m, struct mframework *f);
+void framework_remove(struct master *m, struct mframework *f, const char *why);
+/* Release f's memory (ending its stream); no events, no allocator calls.
+ * For removal and shutdown. f must already be out of the table. */
+void framework_free(struct mframework *f);
+struct mframework *framework_recover(struct master *m, const char *id,
+                                     json_t *info);
+void frameworks_check_failover(struct master *m, double now);
+void frameworks_heartbeat(struct master *m);
+
+/* scheduler_api.c */
+void scheduler_api_handle(struct master *m, struct cr_http_req *req);
+/* Check method, Content-Type and JSON of a v1-style call, then run
+ * validate on it. 0 with *out set (owned), or req answered with a 4xx
+ * (what names the call kind in the message) and -1. */
+int api_parse_call(struct cr_http_req *req,
+                   int (*validate)(const json_t *, char *, size_t),
+                   const char *what, json_t **out);
+
+/* agent_api.c */
+void agent_api_handle(struct master *m, struct cr_http_req *req);
+void agent_send(struct master *m, struct magent *a, json_t *event);
+struct magent *agent_find(struct master *m, const char *id);
+void agents_check_removal(struct master *m, double now);
+void agents_heartbeat(struct master *m);
+/* Release a's memory (ending its stream); a must be out of the table. */
+void agent_free(struct magent *a);
+
+/* offers.c */
+void offers_on_allocation(void *data, const char *framework_id,
+                          const char *agent_id, const char *role,
+                          const struct cr_resources *res);
+void offers_flush(struct master *m);
+struct moffer *offer_find(struct master *m, const char *id);
+void offer_remove(struct master *m, struct moffer *o, bool rescind,
+                  bool recover, double refuse_seconds);
+void offers_rescind_for_agent(struct master *m, const char *agent_id);
+void offers_rescind_for_framework(struct master *m, const char *fw_id);
+void offers_check_timeout(struct master *m, double now);
+/* Release o's memory; o must be out of the table. */
+void offer_free(struct moffer *o);
+
+/* tasks.c */
+const char *task_state_name(enum task_state s);
+int task_state_parse(const char *name, enum task_state *out);
+bool task_state_is_terminal(enum task_state s);
+struct mtask *task_find(struct master *m, const char *framework_id,
+                        const char *task_id);
+struct mtask *task_add(struct master *m, struct mframework *f, struct magent *a,
+                       json_t *info, const char *role,
+                       const struct cr_resources *res, enum task_state st);
+void task_set_state(struct master *m, struct mtask *t, enum task_state st,
+                    double timestamp);
+void task_remove(struct master *m, struct mtask *t);
+/* Release t's memory only (t must be unlinked, or everything is going). */
+void task_free(struct mtask *t);
+void task_release_resources(struct master *m, struct mtask *t);
+json_t *task_to_v1_json(const struct mtask *t);
+json_t *task_to_v0_json(const struct mtask *t);
+json_t *task_status_new(const char *task_id, const char *agent_id,
+                        const char *executor_id, enum task_state st,
+                        const char *source, const char *reason,
+                        const char *message);
+void task_send_update(struct master *m, struct mframework *f, json_t *status);
+
+/* accept.c */
+void accept_handle(struct master *m, struct mframework *f, json_t *accept);
+
+/* state_json.c */
+json_t *state_json(struct master *m);
+/* A framework in the /master/state shape (tasks, offers, resources). */
+json_t *framework_to_v0_json(struct master *m, struct mframework *f);
+
+#endif

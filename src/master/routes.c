@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * routes.c: the master's HTTP routing table and the small classic
+ * endpoints (/health, /version, /flags, /master/state and its aliases).
+ *
+ * Paths are matched with and without the "/master" prefix, as libprocess's
+ * delegate rule makes upstream do. Classic JSON endpoints accept ?jsonp=.
+ */
+#include "base/json.h"
+#include "base/log.h"
+#include "base/mem.h"
+#include "master.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+respond_json_value(struct cr_http_req *req, json_t *v)
+{
+    char cb[128];
+    struct cr_buf b;
+    cr_buf_init(&b, 1u << 30);
+    bool jsonp =
+        cr_http_query_param(req->query, "jsonp", cb, sizeof(cb)) == 0 && *cb;
+    if (jsonp) {
+        /* Only identifier characters: a callback name is not a place for
+         * script injection. */
+        for (char *p = cb; *p; p++)
+            if (!(*p == '_' || *p == '.' || *p == '$' ||
+                  (*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'z') ||
+                  (*p >= 'A' && *p <= 'Z'))) {
+                cr_buf_fini(&b);
+                cr_http_respond_text(req, 400, "Invalid jsonp callback name");
+                return;
+            }
+        cr_buf_printf(&b, "%s(", cb);
+    }
+    cr_json_dump_buf(v, &b);
+    if (jsonp)
+        cr_buf_puts(&b, ");");
+    cr_http_respond(req, 200, jsonp ? "text/javascript" : "application/json",
+                    b.data, b.len, NULL);
+    cr_buf_fini(&b);
+}
+
+static void
+handle_version(struct cr_http_req *req)
+{
+    json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s}", "version", CR_VERSION,
+                          "build_date", __DATE__, "build_time", __TIME__,
+                          "build_user", "corral", "git_sha", "");
+    respond_json_value(req, v);
+    json_decref(v);
+}
+
+static void
+handle_flags(struct master *m, struct cr_http_req *req)
+{
+    json_t *v = json_pack("{s:o}", "flags", master_flags_json(m));
+    respond_json_value(req, v);
+    json_decref(v);
+}
+
+static void
+handle_state(struct master *m, struct cr_http_req *req)
+{
+    json_t *v = state_json(m);
+    respond_json_value(req, v);
+    json_decref(v);
+}
+
+static void
+handle_redirect(struct master *m, struct cr_http_req *req)
+{
+    char loc[512];
+    snprintf(loc, sizeof(loc), "Location: //%s:%d\r\n", m->hostname,
+             m->advertise_port);
+    cr_http_respond(req, 307, NULL, NULL, 0, loc);
+}
+
+/* Strip a leading "/master" so both spellings route alike. */
+static const char *
+canonical_path(const char *path)
+{
+    if (strncmp(path, "/master/", 8) == 0)
+        return path + 7;
+    return path;
+}
+
+void
+master_handle_http(struct cr_http_req *req, void *data)
+{
+    struct master *m = data;
+    const char *p = canonical_path(req->path);
+    bool get =
+        strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
+
+    cr_debug("%s %s from %s", req->method, req->path, req->peer);
+    if (strcmp(req->path, "/api/v1/scheduler") == 0) {
+        scheduler_api_handle(m, req);
+    } else if (strcmp(req->path, "/corral/v1/agent") == 0) {
+        agent_api_handle(m, req);
+    } else if (strcmp(p, "/health") == 0) {
+        cr_http_respond(req, 200, NULL, NULL, 0, NULL);
+    } else if (get && strcmp(p, "/version") == 0) {
+        handle_version(req);
+    } else if (get && strcmp(p, "/flags") == 0) {
+        handle_flags(m, req);
+    } else if (get &&
+               (strcmp(p, "/state") == 0 || strcmp(p, "/state.json") == 0)) {
+        handle_state(m, req);
+    } else if (strcmp(p, "/redirect") == 0) {
+        handle_redirect(m, req);
+    } else {
+        cr_http_respond_text(req, 404, "Not Found");
+    }
+}

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0
+ *
+ * main.c: runs one group of the net unit tests (argv[1]) or all of them.
+ */
+#include "tests.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const struct {
+    const char *name;
+    int (*run)(void);
+} groups[] = {
+    {"http", run_http_tests},         {"http_parse", run_http_parse_tests},
+    {"recordio", run_recordio_tests}, {"url", run_url_tests},
+    {"loopback", run_loopback_tests},
+};
+
+int
+main(int argc, char **argv)
+{
+    int failed = 0, ran = 0;
+    for (size_t i = 0; i < sizeof(groups) / sizeof(groups[0]); i++) {
+        if (argc > 1 && strcmp(argv[1], groups[i].name) != 0)
+            continue;
+        failed += groups[i].run();
+        ran++;
+    }
+    if (ran == 0) {
+        fprintf(stderr, "unknown group '%s'\n", argv[1]);
+        return 2;
+    }
+    return failed ? 1 : 0;
+}
