@@ -104,7 +104,7 @@ on_offers(struct cr_sched *s, void *data, json_t *offers)
             cr_sched_launch(s, ids, 1, tasks, 0, NULL, NULL);
         else {
             json_decref(tasks);
-            cr_sched_decline(s, ids, 1, 0, NULL, NULL);
+            cr_sched_decline(s, ids, 1, 60, NULL, NULL);
         }
     }
 }
