@@ -193,6 +193,34 @@ replace_stream(struct master *m, struct mframework *f)
     f->stream = NULL;
 }
 
+/* With the deprecated --roles whitelist, every role a framework asks for
+ * must be listed ("*" is always allowed). NULL when fine, else why (in
+ * buf). */
+static const char *
+check_role_whitelist(const struct master *m, const struct mframework *f,
+                     char *buf, size_t n)
+{
+    if (m->flags.roles == NULL)
+        return NULL;
+    for (size_t i = 0; i < f->n_roles; i++) {
+        const char *r = f->roles[i];
+        size_t len = strlen(r);
+        bool found = strcmp(r, "*") == 0;
+        for (const char *p = m->flags.roles; !found && *p;) {
+            const char *comma = strchr(p, ',');
+            size_t tok = comma ? (size_t)(comma - p) : strlen(p);
+            found = tok == len && strncmp(p, r, len) == 0;
+            p += tok + (comma != NULL);
+        }
+        if (!found) {
+            snprintf(buf, n,
+                     "Role '%.200s' is not present in the master's --roles", r);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
 static void
 handle_subscribe(struct master *m, struct cr_http_req *req, json_t *call)
 {
@@ -215,6 +243,20 @@ handle_subscribe(struct master *m, struct cr_http_req *req, json_t *call)
         cr_http_respond_text(req, 400,
                              "'framework_id' differs from "
                              "'subscribe.framework_info.id'");
+        return;
+    }
+
+    /* Check the roles on a scratch framework first: a refused SUBSCRIBE
+     * must leave an existing framework untouched. */
+    struct mframework probe = {.info = info};
+    char rolebuf[300];
+    set_roles(&probe);
+    why = check_role_whitelist(m, &probe, rolebuf, sizeof(rolebuf));
+    for (size_t i = 0; i < probe.n_roles; i++)
+        free(probe.roles[i]);
+    free(probe.roles);
+    if (why) {
+        bad_request(req, "Failed to validate scheduler::Call: %s", why);
         return;
     }
 

@@ -213,5 +213,24 @@ class SchedulerApi(unittest.TestCase):
         self.assertEqual(len(st["slaves"]), 1)
 
 
+class RoleWhitelist(unittest.TestCase):
+    """The deprecated --roles whitelist still refuses unlisted roles."""
+
+    def test_unlisted_role_is_refused(self):
+        c = Cluster(agents=0, master_flags=["--roles=dev,prod"])
+        try:
+            ok = Scheduler(c.master_port, name="dev", roles=["dev"])
+            self.assertEqual(ok.status, 200)
+            ok.close()
+            bad = Scheduler(c.master_port, name="ops", roles=["ops"])
+            self.assertEqual(bad.status, 400)
+            self.assertIn(b"--roles", bad.error)
+            star = Scheduler(c.master_port, name="star")
+            self.assertEqual(star.status, 200)
+            star.close()
+        finally:
+            c.close()
+
+
 if __name__ == "__main__":
     run()
