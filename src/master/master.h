@@ -26,6 +26,7 @@
 #ifndef CR_MASTER_MASTER_H
 #define CR_MASTER_MASTER_H
 
+#include "base/buf.h"
 #include "base/flags.h"
 #include "base/hash.h"
 #include "base/id.h"
@@ -287,6 +288,12 @@ void task_send_update(struct master *m, struct mframework *f, json_t *status);
 
 /* accept.c */
 void accept_handle(struct master *m, struct mframework *f, json_t *accept);
+
+/* metrics.c */
+/* The metrics as a flat {name: number} object (upstream names). */
+json_t *metrics_json(struct master *m);
+/* The same in the Prometheus text exposition format, appended to out. */
+int metrics_prometheus(struct master *m, struct cr_buf *out);
 
 /* state_json.c */
 json_t *state_json(struct master *m);

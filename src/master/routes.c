@@ -71,6 +71,22 @@ handle_state(struct master *m, struct cr_http_req *req)
 }
 
 static void
+handle_metrics(struct master *m, struct cr_http_req *req, bool prometheus)
+{
+    if (!prometheus) {
+        json_t *v = metrics_json(m);
+        respond_json_value(req, v);
+        json_decref(v);
+        return;
+    }
+    struct cr_buf b;
+    cr_buf_init(&b, 1u << 24);
+    metrics_prometheus(m, &b);
+    cr_http_respond(req, 200, "text/plain; version=0.0.4", b.data, b.len, NULL);
+    cr_buf_fini(&b);
+}
+
+static void
 handle_redirect(struct master *m, struct cr_http_req *req)
 {
     char loc[512];
@@ -110,6 +126,10 @@ master_handle_http(struct cr_http_req *req, void *data)
     } else if (get &&
                (strcmp(p, "/state") == 0 || strcmp(p, "/state.json") == 0)) {
         handle_state(m, req);
+    } else if (get && strcmp(req->path, "/metrics/snapshot") == 0) {
+        handle_metrics(m, req, false);
+    } else if (get && strcmp(req->path, "/metrics") == 0) {
+        handle_metrics(m, req, true);
     } else if (strcmp(p, "/redirect") == 0) {
         handle_redirect(m, req);
     } else {

@@ -2,6 +2,7 @@
 """The v1 scheduler API against a real master and agent: wire details,
 task lifecycles, validation, reconciliation and filters."""
 import json
+import re
 import unittest
 
 from harness import Cluster, Scheduler, command_task, http_json, run
@@ -211,6 +212,59 @@ class SchedulerApi(unittest.TestCase):
         self.assertEqual(task["slave_id"], offer["agent_id"]["value"])
         self.assertAlmostEqual(task["resources"]["cpus"], 0.1)
         self.assertEqual(len(st["slaves"]), 1)
+
+
+PROM_SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)"
+                         r"(\{[^}]*\})? (-?[0-9.eE+-]+|NaN|[+-]Inf)$")
+PROM_TYPE = re.compile(r"^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) "
+                       r"(counter|gauge|histogram|summary|untyped)$")
+
+
+def parse_prometheus(text):
+    """A strict reader of the text exposition format: every line is a
+    TYPE comment, a sample of a declared metric, or empty."""
+    types, samples = {}, {}
+    for line in text.split("\n"):
+        if not line:
+            continue
+        m = PROM_TYPE.match(line)
+        if m:
+            assert m.group(1) not in types, "duplicate TYPE " + line
+            types[m.group(1)] = m.group(2)
+            continue
+        m = PROM_SAMPLE.match(line)
+        assert m, "bad exposition line: %r" % line
+        assert m.group(1) in types, "sample before its TYPE: " + line
+        samples[m.group(1)] = float(m.group(3))
+    return types, samples
+
+
+class Metrics(unittest.TestCase):
+    def test_snapshot_and_prometheus_agree(self):
+        c = Cluster(agents=1)
+        try:
+            s = Scheduler(c.master_port, name="metrics")
+            offer = s.offers()[0]
+            s.launch(offer, [command_task(offer, "t-m", "true")])
+            s.wait_terminal("t-m")
+            st, h, body = c.get("/metrics/snapshot")
+            self.assertEqual(st, 200)
+            snap = json.loads(body)
+            self.assertEqual(snap["master/elected"], 1)
+            self.assertEqual(snap["master/tasks_finished"], 1)
+            self.assertEqual(snap["master/slaves_active"], 1)
+            self.assertGreater(snap["master/cpus_total"], 0)
+            st, h, body = c.get("/metrics")
+            self.assertEqual(st, 200)
+            self.assertTrue(h["content-type"].startswith("text/plain"))
+            types, samples = parse_prometheus(body.decode())
+            self.assertEqual(types["master_tasks_finished"], "counter")
+            self.assertEqual(samples["master_tasks_finished"], 1)
+            self.assertEqual(len(samples), len(snap))
+            s.call({"type": "TEARDOWN"})
+            s.close()
+        finally:
+            c.close()
 
 
 class RoleWhitelist(unittest.TestCase):
