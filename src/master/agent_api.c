@@ -182,12 +182,74 @@ adopt_frameworks(struct master *m, json_t *frameworks)
     }
 }
 
+/* The allocation role of a reported task: its resources' allocation_info,
+ * else the framework's first role. */
+static const char *
+reported_role(json_t *task, const struct mframework *f)
+{
+    json_t *r0 = json_array_get(json_object_get(task, "resources"), 0);
+    const char *role =
+        cr_json_str(json_object_get(r0, "allocation_info"), "role");
+    return role ? role : f->n_roles ? f->roles[0] : "*";
+}
+
+static void
+adopt_task(struct master *m, struct magent *a, json_t *tj, const char *fid,
+           const char *tid, enum task_state st)
+{
+    char err[256];
+    struct mframework *f = framework_find(m, fid);
+    if (f == NULL)
+        f = framework_recover(m, fid, NULL);
+    struct cr_resources res;
+    cr_resources_init(&res);
+    if (cr_resources_parse_json(&res, json_object_get(tj, "resources"), NULL,
+                                err, sizeof(err)) != 0)
+        cr_warn("agent %s reported task %s with bad resources: %s", a->id, tid,
+                err);
+    const char *role = reported_role(tj, f);
+    struct mtask *t = task_add(m, f, a, tj, role, &res, st);
+    if (!task_state_is_terminal(st))
+        allocator_add_allocation(m->allocator, fid, a->id, role, &res);
+    else
+        t->resources_released = true;
+    cr_resources_fini(&res);
+}
+
+/* A task the master launched on a but that a's report leaves out was lost
+ * on the way (its RUN_TASK died with a broken stream, or the agent lost
+ * it): tell its framework rather than wait forever. */
+static void
+drop_unreported(struct master *m, struct magent *a, json_t *reported)
+{
+    struct mtask *t = a->tasks;
+    while (t) {
+        struct mtask *next = t->ag_next;
+        if (!task_state_is_terminal(t->state) &&
+            json_object_get(reported, t->key) == NULL) {
+            struct mframework *f = framework_find(m, t->framework_id);
+            enum task_state st =
+                f && f->partition_aware ? TASK_GONE : TASK_LOST;
+            task_set_state(m, t, st, cr_wall_secs());
+            if (f)
+                task_send_update(
+                    m, f,
+                    task_status_new(t->task_id, a->id, t->executor_id, st,
+                                    "SOURCE_MASTER", "REASON_AGENT_RESTARTED",
+                                    "Task is unknown to the "
+                                    "agent that re-registered"));
+            task_remove(m, t);
+        }
+        t = next;
+    }
+}
+
 static void
 adopt_tasks(struct master *m, struct magent *a, json_t *tasks)
 {
     size_t i;
     json_t *tj;
-    char err[256];
+    json_t *reported = json_object();
     json_array_foreach(tasks, i, tj)
     {
         const char *fid = cr_json_id(tj, "framework_id");
@@ -195,30 +257,16 @@ adopt_tasks(struct master *m, struct magent *a, json_t *tasks)
         enum task_state st;
         if (!fid || !tid || task_state_parse(cr_json_str(tj, "state"), &st))
             continue;
-        struct mframework *f = framework_find(m, fid);
-        if (f == NULL)
-            f = framework_recover(m, fid, NULL);
-        struct mtask *t = task_find(m, fid, tid);
-        if (t) {
-            /* Known already (agent reconnect without master restart). */
-            continue;
-        }
-        struct cr_resources res;
-        cr_resources_init(&res);
-        if (cr_resources_parse_json(&res, json_object_get(tj, "resources"),
-                                    NULL, err, sizeof(err)) != 0)
-            cr_warn("agent %s reported task %s with bad resources: %s", a->id,
-                    tid, err);
-        const char *role = f->n_roles ? f->roles[0] : "*";
-        json_t *info = json_deep_copy(tj);
-        t = task_add(m, f, a, info, role, &res, st);
-        json_decref(info);
-        if (!task_state_is_terminal(st))
-            allocator_add_allocation(m->allocator, fid, a->id, role, &res);
-        else
-            t->resources_released = true;
-        cr_resources_fini(&res);
+        char *key = cr_xasprintf("%s\n%s", fid, tid);
+        json_object_set_new(reported, key, json_true());
+        free(key);
+        /* Known already: the agent reconnected to the same master, whose
+         * view the status updates in flight will bring up to date. */
+        if (task_find(m, fid, tid) == NULL)
+            adopt_task(m, a, tj, fid, tid, st);
     }
+    drop_unreported(m, a, reported);
+    json_decref(reported);
 }
 
 /* ---- SUBSCRIBE ----------------------------------------------------------- */
