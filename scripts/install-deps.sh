@@ -3,7 +3,9 @@
 #
 # Install the Debian 12 packages Corral builds and tests with, but only
 # those that are missing (a no-op on a machine that has them all).
-# Usage: scripts/install-deps.sh [--asan] [--zookeeper]
+# Usage: scripts/install-deps.sh [--asan] [--zookeeper] [--gotest]
+#   --gotest: Go and the mesos-go v1 library, for the test that runs a
+#             mesos-go framework against the master (built offline).
 set -euo pipefail
 
 pkgs=(cmake ninja-build pkg-config gcc libc6-dev make
@@ -14,6 +16,7 @@ for arg in "$@"; do
   case "$arg" in
     --asan) pkgs+=(clang libclang-rt-14-dev) ;;
     --zookeeper) pkgs+=(zookeeper) ;;
+    --gotest) pkgs+=(golang-go golang-github-mesos-mesos-go-dev) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 1 ;;
   esac
 done

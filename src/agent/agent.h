@@ -36,6 +36,7 @@
 #define CR_AGENT_AGENT_H
 
 #include "base/flags.h"
+#include "detector/master_detector.h"
 #include "hash.h"
 #include "net/http_server.h"
 #include "net/url.h"
@@ -148,13 +149,16 @@ struct agent_flags {
     double recovery_timeout;
     char *ready_file;
     char *log_dir;
+    double zk_session_timeout;
 };
 
 enum link_state { LINK_IDLE, LINK_CONNECTING, LINK_SUBSCRIBED };
 
 struct master_link {
-    struct cr_hostport configured; /* --master */
-    struct cr_hostport target;     /* after redirects */
+    /* --master, or with ZooKeeper the detected leader (valid while
+     * have_leader) */
+    struct cr_hostport configured;
+    struct cr_hostport target; /* after redirects */
     enum link_state state;
     struct cr_event_stream *stream;
     char *stream_id;
@@ -166,6 +170,11 @@ struct master_link {
     bool ever_subscribed;
     json_t *master_info;
     char *master_hostname;
+    /* --master=zk://... (or a file:// holding one): follow the leader */
+    struct cr_master_spec spec;
+    struct cr_master_detector *detector; /* open between start and stop */
+    bool detector_closing;               /* until its close callback */
+    bool have_leader;                    /* configured holds the leader */
 };
 
 struct agent {
@@ -199,14 +208,23 @@ struct agent {
     uv_timer_t tick;        /* status update retries */
     uv_timer_t rereg_timer; /* end of executor re-registration */
     bool recovering;        /* waiting for executors to come back */
+    bool stopping;          /* a signal came: exiting, executors stay */
     uv_signal_t sigterm, sigint;
 };
 
 /* ---- master_link.c ---- */
 void link_init(struct agent *a);
 void link_start(struct agent *a);
+/* Stop subscribing; with ZooKeeper, close the detector (asynchronously:
+ * keep the loop running until link_is_closed()). */
 void link_stop(struct agent *a);
+bool link_is_closed(const struct agent *a);
 bool link_is_subscribed(const struct agent *a);
+/* Parse --master into a->link (host:port, zk://, file://). 0, or -1 with
+ * a one-line reason in err. */
+int link_configure(struct agent *a, char *err, size_t errlen);
+/* "host:port" or the masked zk URL, for logs. Owned. */
+char *link_describe(const struct agent *a);
 /* Send a call {"type": type, "agent_id", lower(type): body}; body is
  * stolen. Dropped when not subscribed (callers retry through the status
  * update manager or accept loss, as for MESSAGE). */

@@ -174,11 +174,14 @@ fw_free(struct framework *f)
     free(f);
 }
 
-/* A removed framework with no executors left is forgotten. */
+/* A framework with no executors left is forgotten when the master removed
+ * it, or when it is idle: nothing of it is pending (no update waits for
+ * acknowledgement), as upstream's agent removes idle frameworks. */
 static void
 fw_maybe_remove(struct agent *a, struct framework *f)
 {
-    if (!f->removing || HASH_COUNT(f->executors) != 0)
+    if (HASH_COUNT(f->executors) != 0 ||
+        (!f->removing && sum_has_framework(a->sum, f->id)))
         return;
     cr_info("framework removed framework_id=%s", f->id);
     sum_remove_framework(a->sum, f->id);
@@ -542,7 +545,10 @@ exec_terminated(struct executor *e, int status)
         end_disposition(e, t, &state, &reason, &message);
         agent_status_update(a, e->fw_id, e, t->id, state, reason, message);
     }
-    if (a->id) {
+    /* Like upstream, command executors are not reported: the master keeps
+     * no record of them, and frameworks must not see a FAILURE event each
+     * time a command task's executor exits. */
+    if (a->id && !e->command_executor) {
         json_t *body = json_object();
         cr_json_set_id(body, "framework_id", e->fw_id);
         cr_json_set_id(body, "executor_id", e->id);
@@ -974,8 +980,12 @@ on_acknowledge(struct agent *a, const json_t *ev)
     const char *fw = cr_json_id(k, "framework_id");
     const char *task = cr_json_id(k, "task_id");
     const char *uuid = cr_json_str(k, "uuid");
-    if (fw && task && uuid)
-        sum_acknowledge(a->sum, fw, task, uuid);
+    if (fw == NULL || task == NULL || uuid == NULL)
+        return;
+    sum_acknowledge(a->sum, fw, task, uuid);
+    struct framework *f = fw_find(a, fw);
+    if (f)
+        fw_maybe_remove(a, f);
 }
 
 /* ---- lists for SUBSCRIBE ---------------------------------------------- */

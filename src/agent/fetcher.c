@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,22 @@
 #define FETCH_MAX_URIS 256
 
 extern char **environ;
+
+static atomic_bool aborting;
+
+void
+fetcher_abort_all(void)
+{
+    atomic_store(&aborting, true);
+}
+
+/* libcurl calls this about once a second even while no data flows. */
+static int
+on_progress(void *data, curl_off_t dltotal, curl_off_t dlnow,
+            curl_off_t ultotal, curl_off_t ulnow)
+{
+    return atomic_load(&aborting) ? 1 : 0;
+}
 
 struct fetch_uri *
 fetcher_uris_from_json(const json_t *uris, size_t *n)
@@ -221,6 +238,8 @@ download(const char *url, const char *dst, char *err, size_t errlen)
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
     curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 60L); /* stall timeout */
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 #if LIBCURL_VERSION_NUM >= 0x075500
     curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,ftp,ftps");
     curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https,ftp,ftps");
@@ -288,8 +307,9 @@ fetcher_fetch_all(const struct fetch_uri *u, size_t n, const char *dir,
                   char *err, size_t errlen)
 {
     for (size_t i = 0; i < n; i++) {
-        char why[512] = "";
-        if (fetch_one(&u[i], dir, why, sizeof(why)) != 0) {
+        char why[512] = "the agent is stopping";
+        if (atomic_load(&aborting) ||
+            fetch_one(&u[i], dir, why, sizeof(why)) != 0) {
             snprintf(err, errlen, "Failed to fetch '%s': %s", u[i].value, why);
             return -1;
         }

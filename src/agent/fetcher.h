@@ -10,7 +10,10 @@
  * .zip with unzip (child processes) into the sandbox.
  *
  * fetcher_fetch_all blocks: call it from the thread pool, never the loop.
- * It touches only its arguments (thread-safe once curl_global_init ran).
+ * It touches only its arguments (thread-safe once curl_global_init ran)
+ * and one process-wide flag, fetcher_abort_all, which makes every fetch in
+ * progress or to come fail within about a second (the agent is stopping:
+ * its thread pool must drain).
  */
 #ifndef CR_AGENT_FETCHER_H
 #define CR_AGENT_FETCHER_H
@@ -32,6 +35,8 @@ void fetcher_uris_free(struct fetch_uri *u, size_t n);
 /* Fetch each uri into dir. 0, or -1 with a one-line reason in err. */
 int fetcher_fetch_all(const struct fetch_uri *u, size_t n, const char *dir,
                       char *err, size_t errlen);
+/* Fail every fetch from now on (any thread; async-signal-safe). */
+void fetcher_abort_all(void);
 /* The file name a uri lands in (owned), or NULL if unusable. */
 char *fetcher_output_name(const struct fetch_uri *u);
 

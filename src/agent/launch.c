@@ -348,7 +348,9 @@ fetch_done(uv_work_t *w, int status)
 {
     struct launch_ref *r = w->data;
     struct executor *e = ref_exec(r);
-    if (e == NULL) {
+    if (e == NULL || e->agent->stopping) {
+        /* Stopping: the launch is left as an agent crash would leave it,
+         * for recovery to settle. */
         ref_free(r);
         return;
     }

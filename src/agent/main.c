@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "ckpt.h"
+#include "fetcher.h"
 #include "files.h"
 #include "model/attributes.h"
 #include "model/resources.h"
@@ -38,8 +39,13 @@ static struct agent agent;
 
 static struct cr_flag flag_table[] = {
     {"master", CR_FLAG_STRING, NULL,
-     "host:port of the master (required; zk:// not yet supported)",
+     "the master: host:port, zk://[user:pw@]host:port[,...]/path (follow "
+     "the leader elected in ZooKeeper), or file:///path holding either "
+     "(required)",
      &agent.fl.master, NULL, NULL, false},
+    {"zk_session_timeout", CR_FLAG_DURATION, "10secs",
+     "ZooKeeper session timeout, with --master=zk://",
+     &agent.fl.zk_session_timeout, NULL, NULL, false},
     {"ip", CR_FLAG_STRING, "0.0.0.0", "IP address to listen on", &agent.fl.ip,
      NULL, NULL, false},
     {"port", CR_FLAG_PORT, "5051", "port to listen on (0: any free port)",
@@ -137,18 +143,17 @@ parse_flags(struct agent *a, int argc, char **argv)
         die("%s", err);
     if (help) {
         cr_flags_usage(stdout,
-                       "corral-agent --master=HOST:PORT "
+                       "corral-agent --master=HOST:PORT|zk://... "
                        "--work_dir=DIR [flags]",
                        flag_table, N_FLAGS);
         exit(0);
     }
     if (a->fl.master == NULL)
         die("%s", "missing required flag --master");
-    if (strncmp(a->fl.master, "zk://", 5) == 0)
-        die("%s", "--master=zk://... is not supported yet; give the "
-                  "master's host:port");
-    if (cr_hostport_parse(a->fl.master, 5050, &a->link.configured) != 0)
-        die("bad value for --master: '%s' (expected host:port)", a->fl.master);
+    if (link_configure(a, err, sizeof(err)) != 0)
+        die("%s", err);
+    if (!(a->fl.zk_session_timeout > 0))
+        die("%s", "--zk_session_timeout must be positive");
     if (a->fl.work_dir == NULL || a->fl.work_dir[0] == '\0')
         die("%s", "missing required flag --work_dir");
     if (strcmp(a->fl.recover, "reconnect") != 0 &&
@@ -382,7 +387,7 @@ static void
 on_exit_wait(uv_timer_t *t)
 {
     struct agent *a = t->data;
-    if (ckpt_queue_is_idle(a->ckpt))
+    if (ckpt_queue_is_idle(a->ckpt) && link_is_closed(a))
         uv_stop(a->loop);
 }
 
@@ -415,6 +420,8 @@ on_signal(uv_signal_t *s, int signum)
     struct agent *a = s->data;
     static uv_timer_t wait;
     cr_info("received signal %d: exiting (executors keep running)", signum);
+    a->stopping = true;
+    fetcher_abort_all(); /* the thread pool must drain before we exit */
     link_stop(a);
     uv_timer_init(a->loop, &wait);
     wait.data = a;
@@ -456,9 +463,10 @@ main(int argc, char **argv)
                  cr_strerror(rc));
         die("cannot listen on %s", where);
     }
-    cr_info("agent listening on %s:%d (work_dir=%s, master=%s:%d)", a->fl.ip,
-            a->port, a->fl.work_dir, a->link.configured.host,
-            a->link.configured.port);
+    char *master = link_describe(a);
+    cr_info("agent listening on %s:%d (work_dir=%s, master=%s)", a->fl.ip,
+            a->port, a->fl.work_dir, master);
+    free(master);
     write_ready_file(a);
 
     uv_timer_start(&a->tick, on_tick, TICK_MS, TICK_MS);

@@ -14,8 +14,19 @@
  * Calls (UPDATE, EXECUTOR_EXITED, MESSAGE) go out as short POSTs tagged
  * with the stream id; they are dropped while not subscribed (status
  * updates are retried by the manager and flushed on re-subscription). A
- * 400/403 answer means our stream id is stale: re-subscribe. Loop thread
- * only.
+ * 400/403 answer means our stream id is stale: re-subscribe.
+ *
+ * With --master=zk://... (or a file:// holding one) a master detector
+ * (detector/master_detector.h) names the leader, which takes the place of
+ * --master above (redirects and retries included). Each change of leader
+ * drops the stream at once and subscribes to the new leader (same agent
+ * id, same task list) after a random delay in [0, W], W = min(
+ * --registration_backoff_factor, 0.5 s): sub-second failover, with
+ * thousands of agents spread over W instead of all arriving in the same
+ * millisecond. The backoff restarts at W, so a new leader that is not
+ * serving yet is retried within W, 2W, 4W... "No leader" drops the stream
+ * and waits for the next leader (the old one has lost its ZooKeeper
+ * session and fences itself). Loop thread only.
  */
 #include "agent.h"
 #include "base/err.h"
@@ -28,6 +39,7 @@
 #include "sum.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,6 +47,7 @@
 #define LINK_BACKOFF_MAX   60.0
 #define LINK_MAX_REDIRECTS 10
 #define LINK_MISSED_BEATS  3
+#define LINK_LEADER_JITTER 0.5 /* seconds: ceiling of W above */
 
 static const char *const link_state_names[] = {"IDLE", "CONNECTING",
                                                "SUBSCRIBED"};
@@ -64,13 +77,20 @@ schedule_retry(struct agent *a, double delay)
     uv_timer_start(&a->link.retry, on_retry, (uint64_t)(delay * 1000), 0);
 }
 
+/* A uniform random number in [0, 1]. */
+static double
+random_unit(void)
+{
+    uint32_t r;
+    cr_random_bytes(&r, sizeof(r));
+    return (double)r / (double)UINT32_MAX;
+}
+
 /* Random delay in [0, backoff], then double the backoff. */
 static void
 retry_with_backoff(struct agent *a)
 {
-    uint32_t r;
-    cr_random_bytes(&r, sizeof(r));
-    double delay = a->link.backoff * ((double)r / (double)UINT32_MAX);
+    double delay = a->link.backoff * random_unit();
     a->link.backoff *= 2;
     double cap = 64 * a->fl.backoff_factor;
     if (cap > LINK_BACKOFF_MAX)
@@ -234,6 +254,10 @@ subscribe(struct agent *a)
 {
     if (a->link.stream)
         drop_stream(a);
+    if (a->link.spec.kind == CR_MASTER_ZK && !a->link.have_leader) {
+        set_state(a, LINK_CONNECTING, "waiting for a leading master");
+        return;
+    }
     json_t *sub = json_object();
     json_object_set_new(sub, "agent_info", agent_info_json(a));
     json_object_set_new(sub, "frameworks", containers_frameworks_json(a));
@@ -272,12 +296,68 @@ link_init(struct agent *a)
     a->link.hb_interval = 15;
 }
 
+/* The window W a subscription to a new leader is spread over. */
+static double
+leader_jitter_window(const struct agent *a)
+{
+    double w = a->fl.backoff_factor;
+    if (!(w > 0))
+        return 0;
+    return w < LINK_LEADER_JITTER ? w : LINK_LEADER_JITTER;
+}
+
+/* The detector reports a new leader (l) or none (NULL). */
+static void
+on_leader(void *arg, const struct cr_master_leader *l)
+{
+    struct agent *a = arg;
+    uv_timer_stop(&a->link.retry);
+    drop_stream(a);
+    a->link.redirects = 0;
+    if (l == NULL) {
+        a->link.have_leader = false;
+        set_state(a, LINK_CONNECTING, "no leading master");
+        cr_warn("no leading master in ZooKeeper: waiting for one");
+        return;
+    }
+    a->link.have_leader = true;
+    a->link.configured = a->link.target = l->addr;
+    double w = leader_jitter_window(a);
+    a->link.backoff = w > 0 ? w : 1;
+    double delay = w * random_unit();
+    set_state(a, LINK_CONNECTING, "new leading master");
+    cr_info("leading master is %s:%d (json.info_%010llu): subscribing in "
+            "%.3fs",
+            l->addr.host, l->addr.port, (unsigned long long)l->seq, delay);
+    schedule_retry(a, delay);
+}
+
 void
 link_start(struct agent *a)
 {
-    /* Mesos waits a random [0, factor] before the first registration; we
-     * start at once and keep the randomness for retries. */
-    subscribe(a);
+    if (a->link.spec.kind != CR_MASTER_ZK) {
+        /* Mesos waits a random [0, factor] before the first registration;
+         * we start at once and keep the randomness for retries. */
+        subscribe(a);
+        return;
+    }
+    if (a->link.detector != NULL || a->link.detector_closing)
+        return;
+    int rc = cr_master_detector_open(a->loop, &a->link.spec.zk,
+                                     a->fl.zk_session_timeout, on_leader, a,
+                                     &a->link.detector);
+    if (rc != 0) {
+        char *where = link_describe(a);
+        agent_fatal(a, "cannot use ZooKeeper %s: %s", where, cr_strerror(rc));
+    }
+    set_state(a, LINK_CONNECTING, "detecting the leading master");
+}
+
+static void
+on_detector_closed(void *arg)
+{
+    struct agent *a = arg;
+    a->link.detector_closing = false;
 }
 
 void
@@ -286,6 +366,47 @@ link_stop(struct agent *a)
     uv_timer_stop(&a->link.retry);
     drop_stream(a);
     set_state(a, LINK_IDLE, "stopping");
+    if (a->link.detector != NULL) {
+        a->link.detector_closing = true;
+        cr_master_detector_close(a->link.detector, on_detector_closed, a);
+        a->link.detector = NULL;
+        a->link.have_leader = false;
+    }
+}
+
+bool
+link_is_closed(const struct agent *a)
+{
+    return a->link.detector == NULL && !a->link.detector_closing;
+}
+
+int
+link_configure(struct agent *a, char *err, size_t errlen)
+{
+    char why[512];
+    if (cr_master_spec_parse(a->fl.master, &a->link.spec, why, sizeof(why))) {
+        snprintf(err, errlen, "bad value for --master: %s", why);
+        return -1;
+    }
+    if (a->link.spec.kind == CR_MASTER_HOSTS &&
+        cr_hostport_parse(a->link.spec.hosts, 5050, &a->link.configured)) {
+        snprintf(err, errlen,
+                 "bad value for --master: '%.200s' (expected host:port, "
+                 "zk://host:port[,...]/path or file:///path)",
+                 a->link.spec.hosts);
+        return -1;
+    }
+    return 0;
+}
+
+char *
+link_describe(const struct agent *a)
+{
+    if (a->link.spec.kind == CR_MASTER_ZK)
+        return cr_zk_url_to_string(&a->link.spec.zk);
+    const struct cr_hostport *hp = &a->link.configured;
+    return strchr(hp->host, ':') ? cr_xasprintf("[%s]:%d", hp->host, hp->port)
+                                 : cr_xasprintf("%s:%d", hp->host, hp->port);
 }
 
 bool

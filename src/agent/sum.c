@@ -444,3 +444,15 @@ sum_stream_count(const struct sum *m)
 {
     return HASH_COUNT(m->streams);
 }
+
+bool
+sum_has_framework(const struct sum *m, const char *fw_id)
+{
+    const struct stream *s, *tmp;
+    HASH_ITER(hh, m->streams, s, tmp)
+    {
+        if (strcmp(s->fw, fw_id) == 0)
+            return true;
+    }
+    return false;
+}

@@ -100,5 +100,8 @@ const json_t *sum_head(const struct sum *m, const char *fw_id,
 size_t sum_queue_len(const struct sum *m, const char *fw_id,
                      const char *task_id);
 size_t sum_stream_count(const struct sum *m);
+/* Whether any stream of the framework is open (a task not yet terminal,
+ * or an update waiting for acknowledgement). */
+bool sum_has_framework(const struct sum *m, const char *fw_id);
 
 #endif

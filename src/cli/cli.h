@@ -34,6 +34,9 @@ int cmd_logs(int argc, char **argv);
 
 /* $CORRAL_MASTER, or 127.0.0.1:5050. */
 const char *cli_default_master(void);
+/* Check the syntax of a --master list ("host:port[,...]"). 0, or -1
+ * after printing a one-line error (a usage error: exit 1). */
+int cli_check_master(const char *cmd, const char *masters);
 /* Print "corral <cmd>: <formatted message>\n" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

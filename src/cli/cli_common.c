@@ -3,6 +3,7 @@
  * cli_common.c: see cli.h.
  */
 #include "cli.h"
+#include "net/url.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,17 @@ cli_default_master(void)
 {
     const char *m = getenv("CORRAL_MASTER");
     return m && *m ? m : "127.0.0.1:5050";
+}
+
+int
+cli_check_master(const char *cmd, const char *masters)
+{
+    struct cr_hostport list[16];
+    size_t n;
+    if (cr_hostport_parse_list(masters, 5050, list, 16, &n) == 0 && n > 0)
+        return 0;
+    cli_error(cmd, "bad --master '%s'", masters);
+    return -1;
 }
 
 void

@@ -9,8 +9,9 @@
  * the agents pointing at it, wait until /master/state lists them all,
  * print the addresses, then wait for a signal. SIGINT/SIGTERM/SIGHUP stop
  * the agents first, then the master (SIGTERM, then SIGKILL after a grace
- * period), each by pid, and wait for them. If the master dies, the agents
- * are stopped and we exit 1.
+ * period), each by pid, and wait for them; between the two, `corral-agent
+ * --recover=cleanup` kills the executors (and tasks) the agents leave
+ * behind. If the master dies, the agents are stopped and we exit 2.
  *
  * Signals are blocked and taken synchronously with sigtimedwait(), so the
  * code stays sequential (no handlers, no loop). Children run in their own
@@ -196,11 +197,27 @@ stop_children(struct local *l, struct child *list, size_t n)
         }
 }
 
+/* Wait up to ms for every child of list to exit, then SIGKILL the rest. */
 static void
-stop_all(struct local *l)
+wait_children(struct local *l, struct child *list, size_t n, uint64_t ms)
 {
-    stop_children(l, l->agents, (size_t)l->n_agents);
-    stop_children(l, &l->master, 1);
+    uint64_t deadline = cr_mono_ms() + ms;
+    for (;;) {
+        bool any = false;
+        for (size_t i = 0; i < n; i++) {
+            reap(&list[i]);
+            any = any || list[i].alive;
+        }
+        if (!any || cr_mono_ms() >= deadline)
+            break;
+        (void)wait_signal(l, POLL_MS);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (list[i].alive) {
+            kill(list[i].pid, SIGKILL);
+            waitpid(list[i].pid, &list[i].status, 0);
+            list[i].alive = false;
+        }
 }
 
 /* ---- setup ---- */
@@ -280,6 +297,46 @@ free_argv(char **argv)
 {
     for (size_t i = 0; argv[i]; i++)
         free(argv[i]);
+}
+
+/* A stopped agent leaves its executors running for its successor; a
+ * local cluster stops as a whole, tasks included. `corral-agent
+ * --recover=cleanup` on each agent's work dir (run in the agent's stopped
+ * slot) kills the sessions of the executors it recovers, then exits. */
+static void
+cleanup_executors(struct local *l)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/corral-agent", l->bindir);
+    for (long i = 0; i < l->n_agents && l->master_addr[0]; i++) {
+        char name[32];
+        snprintf(name, sizeof(name), "agent-%ld", i + 1);
+        char *wd = subpath(l, name);
+        struct stat st;
+        char *argv[MAX_CHILD_ARGS] = {
+            cr_xstrdup(path),
+            cr_xasprintf("--master=%s", l->master_addr),
+            cr_xasprintf("--ip=%s", l->ip),
+            cr_xstrdup("--port=0"),
+            cr_xasprintf("--work_dir=%s", wd),
+            cr_xstrdup("--recover=cleanup"),
+            l->resources ? cr_xasprintf("--resources=%s", l->resources) : NULL,
+            NULL,
+        };
+        if (!l->agents[i].alive && stat(wd, &st) == 0)
+            (void)spawn(&l->agents[i], path, argv);
+        free_argv(argv);
+        free(wd);
+    }
+    wait_children(l, l->agents, (size_t)l->n_agents, STOP_GRACE_MS);
+}
+
+static void
+stop_all(struct local *l)
+{
+    stop_children(l, l->agents, (size_t)l->n_agents);
+    cleanup_executors(l);
+    stop_children(l, &l->master, 1);
 }
 
 static int

@@ -141,5 +141,7 @@ cmd_logs(int argc, char **argv)
         cli_error("logs", "file must be stdout or stderr, not '%s'", o.file);
         return CLI_EXIT_USAGE;
     }
+    if (cli_check_master("logs", o.master) != 0)
+        return CLI_EXIT_USAGE;
     return run_logs(&o);
 }

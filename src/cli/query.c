@@ -86,6 +86,8 @@ run_query(const struct query_spec *q, int argc, char **argv)
         cli_parse(q->cmd, q->usage, q->summary, opts, nopts, argc, argv, 0, &a);
     if (rc)
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    if (cli_check_master(q->cmd, master) != 0)
+        return CLI_EXIT_USAGE;
 
     json_t *state;
     char err[512];

@@ -56,6 +56,7 @@ struct ex_task {
     bool acked; /* some update for it was acknowledged */
     unsigned group;
     uv_timer_t escalate;
+    uint64_t kill_started; /* loop time (ms) of the first SIGTERM */
     struct ex_executor *ex;
     UT_hash_handle hh;
 };
@@ -64,6 +65,7 @@ struct ex_update {
     char *uuid;
     char *task_id;
     json_t *status;
+    bool sent; /* posted, or carried by the last SUBSCRIBE */
     struct ex_update *prev, *next;
 };
 
@@ -76,7 +78,8 @@ struct ex_executor {
     bool killing_capable; /* framework has TASK_KILLING_STATE */
     char *container_id;
     struct ex_task *tasks;
-    struct ex_update *unacked;
+    struct ex_update *unacked; /* oldest first */
+    bool posting;              /* an UPDATE POST is in flight */
     unsigned next_group;
     uv_timer_t retry, linger, resend, hard_exit;
     uv_signal_t sigchld, sigterm;
@@ -147,10 +150,26 @@ call_new(struct ex_executor *x, const char *type)
 
 static void on_update_sent(int err, const struct cr_http_response *resp,
                            void *data);
+static void on_resend(uv_timer_t *t);
 
+/* Updates go to the agent one at a time, oldest first: every POST is a new
+ * connection, and two in flight may reach the agent swapped (a task's
+ * TASK_RUNNING after its TASK_FINISHED), which the agent, the master and
+ * the framework would all take as the task's order (upstream's executor
+ * library sends its calls in order on one connection). */
 static void
-post_update(struct ex_executor *x, const struct ex_update *u)
+post_next_update(struct ex_executor *x)
 {
+    struct ex_update *u;
+    if (x->posting || !x->subscribed)
+        return;
+    DL_FOREACH(x->unacked, u)
+    {
+        if (!u->sent)
+            break;
+    }
+    if (u == NULL)
+        return;
     json_t *call = call_new(x, "UPDATE");
     json_object_set_new(call, "update",
                         json_pack("{s:O}", "status", u->status));
@@ -160,28 +179,39 @@ post_update(struct ex_executor *x, const struct ex_update *u)
                                 "POST", API_PATH,
                                 "Content-Type: application/json\r\n", body,
                                 strlen(body), 10.0, on_update_sent, x, NULL);
-    if (rc != 0)
-        cr_warn("cannot send update %s: %s", u->uuid, cr_strerror(rc));
     free(body);
+    if (rc != 0) {
+        cr_warn("cannot send update %s: %s", u->uuid, cr_strerror(rc));
+        if (!uv_is_active((uv_handle_t *)&x->resend))
+            uv_timer_start(&x->resend, on_resend, RESEND_MS, 0);
+        return;
+    }
+    u->sent = true;
+    x->posting = true;
 }
 
 static void
 on_resend(uv_timer_t *t)
 {
-    struct ex_executor *x = t->data;
-    if (!x->subscribed)
-        return;
-    struct ex_update *u;
-    DL_FOREACH(x->unacked, u)
-    post_update(x, u);
+    post_next_update(t->data);
 }
 
 static void
 on_update_sent(int err, const struct cr_http_response *resp, void *data)
 {
     struct ex_executor *x = data;
-    if (err == 0 && resp->status == 202)
+    struct ex_update *u;
+    x->posting = false;
+    if (err == 0 && resp->status == 202) {
+        post_next_update(x);
         return;
+    }
+    /* Send every unacknowledged update again, in order: the agent drops
+     * the ones it already has (by uuid). */
+    DL_FOREACH(x->unacked, u)
+    {
+        u->sent = false;
+    }
     if (err)
         cr_warn("agent did not take an update (%s); will resend",
                 cr_strerror(err));
@@ -225,8 +255,7 @@ send_status(struct ex_executor *x, struct ex_task *t, const char *state,
     DL_APPEND(x->unacked, u);
     cr_info("sending %s task_id=%s uuid=%s%s%s", state, t->id, uuid,
             message ? " message=" : "", message ? message : "");
-    if (x->subscribed)
-        post_update(x, u);
+    post_next_update(x);
 }
 
 /* ---- tasks ---------------------------------------------------------- */
@@ -275,10 +304,26 @@ on_escalate(uv_timer_t *timer)
     signal_task(t, SIGKILL);
 }
 
+/* A later kill may shorten the grace period, counted from the first
+ * SIGTERM (as upstream's command executor); it never lengthens it. */
+static void
+shorten_grace(struct ex_executor *x, struct ex_task *t, double grace)
+{
+    if (!uv_is_active((uv_handle_t *)&t->escalate))
+        return; /* SIGKILL already sent */
+    uint64_t elapsed = uv_now(x->loop) - t->kill_started;
+    uint64_t want = (uint64_t)(grace * 1000);
+    uint64_t left = want > elapsed ? want - elapsed : 0;
+    if (left < uv_timer_get_due_in(&t->escalate))
+        uv_timer_start(&t->escalate, on_escalate, left, 0);
+}
+
 static void
 kill_task(struct ex_executor *x, struct ex_task *t, double grace)
 {
     t->killed = true;
+    if (t->state == T_KILLING)
+        shorten_grace(x, t, grace);
     if (t->state == T_DONE || t->state == T_KILLING)
         return;
     if (t->state == T_NEW) {
@@ -290,6 +335,7 @@ kill_task(struct ex_executor *x, struct ex_task *t, double grace)
     if (x->killing_capable)
         send_status(x, t, "TASK_KILLING", NULL, NULL);
     signal_task(t, SIGTERM);
+    t->kill_started = uv_now(x->loop);
     uv_timer_start(&t->escalate, on_escalate, (uint64_t)(grace * 1000), 0);
 }
 
@@ -487,6 +533,7 @@ on_subscribed(struct ex_executor *x, const json_t *ev)
     x->disconnected_at = 0;
     cr_info("subscribed to the agent %s:%d", x->cfg.agent_host,
             x->cfg.agent_port);
+    post_next_update(x); /* any made after the SUBSCRIBE went out */
 }
 
 static void
@@ -620,7 +667,10 @@ subscribe_body(struct ex_executor *x)
     }
     struct ex_update *u;
     DL_FOREACH(x->unacked, u)
-    json_array_append_new(updates, json_pack("{s:O}", "status", u->status));
+    {
+        json_array_append_new(updates, json_pack("{s:O}", "status", u->status));
+        u->sent = true;
+    }
     json_t *call = call_new(x, "SUBSCRIBE");
     json_object_set_new(call, "subscribe",
                         json_pack("{s:o,s:o}", "unacknowledged_tasks", tasks,

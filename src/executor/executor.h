@@ -8,7 +8,8 @@
  * a child in its own process group with cwd = sandbox and stdout/stderr
  * appended to the sandbox files, and reports TASK_STARTING, TASK_RUNNING
  * and a terminal state. KILL: SIGTERM to the task's process group,
- * SIGKILL after the kill policy's grace (default 3s). SHUTDOWN: the same
+ * SIGKILL after the kill policy's grace (default 3s; a later KILL may
+ * shorten it, counted from the first SIGTERM). SHUTDOWN: the same
  * for every task with the shutdown grace period. In a task group, a task
  * that does not finish successfully gets the others killed (Mesos default
  * executor semantics).

@@ -389,11 +389,8 @@ handle_update(struct master *m, struct magent *a, json_t *call)
     m->stats.valid_status_updates++;
     struct mframework *f = framework_find(m, fid);
     struct mtask *t = task_find(m, fid, tid);
-    if (t) {
-        task_set_state(m, t, latest, cr_wall_secs());
-        json_decref(t->status);
-        t->status = json_deep_copy(status);
-    }
+    if (t)
+        task_apply_update(m, t, status, latest);
     if (f == NULL || f->state != FRAMEWORK_CONNECTED)
         return; /* the agent retries until the framework acknowledges */
     json_t *copy = json_deep_copy(status);

@@ -47,9 +47,14 @@ static struct cr_flag flag_table[] = {
     F("registry", CR_FLAG_STRING, "in_memory",
       "Registry store: in_memory (replicated_log comes with --zk).", registry),
     F("zk", CR_FLAG_STRING, NULL,
-      "ZooKeeper URL for leader election (not supported yet).", zk),
+      "ZooKeeper URL for leader election: zk://host:port,.../path, "
+      "zk://user:pass@.../path or file:///path/to/file.",
+      zk),
+    F("zk_session_timeout", CR_FLAG_DURATION, "10secs",
+      "ZooKeeper session timeout.", zk_session_timeout),
     F("quorum", CR_FLAG_INT, NULL,
-      "Replicated log quorum (required with --zk).", quorum),
+      "Size of a quorum of masters for the registry (required with --zk).",
+      quorum),
     F("allocation_interval", CR_FLAG_DURATION, "1secs",
       "Time between full allocation passes.", allocation_interval),
     F("offer_timeout", CR_FLAG_DURATION, NULL,
@@ -95,15 +100,28 @@ check_flags(struct master *m, char *err, size_t errlen)
         return -1;
     }
     cr_log_set_level((enum cr_log_level)lvl);
-    if (strcmp(f->registry, "in_memory") != 0) {
+    if (strcmp(f->registry, "in_memory") != 0 &&
+        strcmp(f->registry, "replicated_log") != 0) {
         snprintf(err, errlen,
-                 "--registry=%s is not supported yet; use --registry=in_memory",
+                 "bad value for --registry: '%s' (in_memory or "
+                 "replicated_log)",
                  f->registry);
         return -1;
     }
-    if (f->zk != NULL) {
+    if (strcmp(f->registry, "replicated_log") == 0) {
         snprintf(err, errlen,
-                 "--zk is not supported yet: run a standalone master");
+                 "--registry=replicated_log is not available yet; the "
+                 "registry is kept in memory (--registry=in_memory)");
+        return -1;
+    }
+    if (f->zk != NULL && f->quorum < 1) {
+        snprintf(err, errlen,
+                 "--quorum is required with --zk: set it to a majority of "
+                 "the masters (2 of 3, 3 of 5)");
+        return -1;
+    }
+    if (f->zk_session_timeout <= 0) {
+        snprintf(err, errlen, "--zk_session_timeout must be positive");
         return -1;
     }
     if (f->max_agent_ping_timeouts < 1 || f->max_completed_frameworks < 0 ||

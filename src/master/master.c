@@ -232,8 +232,28 @@ free_objects(struct master *m)
     json_decref(m->completed_frameworks);
     json_decref(m->pending_offers);
     allocator_free(m->allocator);
-    free(m->hostname);
-    free(m->advertise_ip);
+    m->allocator = NULL;
+}
+
+/* Fresh, empty tables and allocator. */
+static void
+init_state(struct master *m)
+{
+    m->completed_frameworks = json_array();
+    m->pending_offers = json_object();
+    struct allocator_config acfg = {
+        .allocation_interval = m->flags.allocation_interval,
+        .min_allocatable = m->flags.min_allocatable_resources,
+    };
+    m->allocator = allocator_new(&acfg, offers_on_allocation, m);
+    apply_weights(m);
+}
+
+void
+master_reset_state(struct master *m)
+{
+    free_objects(m);
+    init_state(m);
 }
 
 static void
@@ -249,15 +269,7 @@ master_run(struct master *m)
     uv_loop_t loop;
     uv_loop_init(&loop);
     m->loop = &loop;
-    m->completed_frameworks = json_array();
-    m->pending_offers = json_object();
-
-    struct allocator_config acfg = {
-        .allocation_interval = m->flags.allocation_interval,
-        .min_allocatable = m->flags.min_allocatable_resources,
-    };
-    m->allocator = allocator_new(&acfg, offers_on_allocation, m);
-    apply_weights(m);
+    init_state(m);
 
     m->http = cr_http_server_new(&loop, master_handle_http, m);
     int bound = 0;
@@ -268,6 +280,11 @@ master_run(struct master *m)
         return -1;
     }
     setup_identity(m, bound);
+    char err[512];
+    if (leadership_start(m, err, sizeof(err)) != 0) {
+        fprintf(stderr, "corral-master: %s\n", err);
+        return -1;
+    }
     init_timers(m);
 
     uv_signal_t sigint, sigterm;
@@ -286,10 +303,24 @@ master_run(struct master *m)
 
     uv_run(&loop, UV_RUN_DEFAULT);
 
+    /* Shut down in order: our own handles first, then let the libraries
+     * (ZooKeeper group, HTTP) finish closing theirs on the loop. */
+    leadership_stop(m);
     free_objects(m);
+    free(m->hostname);
+    free(m->advertise_ip);
+    free(m->leader_host);
     cr_http_client_shutdown(&loop);
     cr_http_server_free(m->http);
-    uv_walk(&loop, close_walk_cb, NULL);
+    uv_handle_t *own[] = {
+        (uv_handle_t *)&m->tick,          (uv_handle_t *)&m->heartbeat,
+        (uv_handle_t *)&m->agent_ping,    (uv_handle_t *)&m->allocation,
+        (uv_handle_t *)&m->allocate_soon, (uv_handle_t *)&sigint,
+        (uv_handle_t *)&sigterm};
+    for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+        uv_close(own[i], NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    uv_walk(&loop, close_walk_cb, NULL); /* anything a library left */
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
     return 0;

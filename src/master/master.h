@@ -39,6 +39,7 @@
 #include <uv.h>
 
 struct allocator;
+struct cr_zk_group;
 
 struct master_flags {
     char *ip;
@@ -50,6 +51,7 @@ struct master_flags {
     char *work_dir;
     char *registry;
     char *zk;
+    double zk_session_timeout;
     long quorum;
     double allocation_interval;
     double offer_timeout; /* 0: offers never expire */
@@ -206,6 +208,13 @@ struct master {
     uv_idle_t allocate_soon; /* dirty-only pass on the next loop turn */
     bool allocate_pending;
     struct master_stats stats;
+    /* Leadership (leadership.c). */
+    struct cr_zk_group *zk; /* NULL without --zk */
+    bool leading;
+    bool leader_known;
+    char *leader_host; /* the leader's address, for redirects */
+    int leader_port;
+    json_t *leader_info; /* the leader's MasterInfo, or NULL (owned) */
 };
 
 /* master.c */
@@ -214,6 +223,20 @@ json_t *master_info_json(const struct master *m);
 /* Flags as a {name: value} object (effective values as text). */
 json_t *master_flags_json(const struct master *m);
 void master_allocate_soon(struct master *m);
+
+/* Drop every framework, agent, task and offer (closing their streams)
+ * and start over with empty tables: a master that lost leadership. */
+void master_reset_state(struct master *m);
+
+/* leadership.c */
+/* Join the election with --zk (or lead at once without it). 0, or -1 with
+ * a one-line reason in err. */
+int leadership_start(struct master *m, char *err, size_t errlen);
+void leadership_stop(struct master *m);
+bool master_is_leader(const struct master *m);
+/* Answer req on a standby: 307 to the leader (with req's path and query
+ * when keep_path) or 503 when no leader is known. Frees req. */
+void master_redirect(struct master *m, struct cr_http_req *req, bool keep_path);
 
 /* routes.c */
 void master_handle_http(struct cr_http_req *req, void *data);
@@ -274,6 +297,10 @@ struct mtask *task_add(struct master *m, struct mframework *f, struct magent *a,
                        const struct cr_resources *res, enum task_state st);
 void task_set_state(struct master *m, struct mtask *t, enum task_state st,
                     double timestamp);
+/* An agent's update: t takes the agent's latest state, and status joins
+ * t's statuses (one entry per relayed update, as upstream). */
+void task_apply_update(struct master *m, struct mtask *t, const json_t *status,
+                       enum task_state latest);
 void task_remove(struct master *m, struct mtask *t);
 /* Release t's memory only (t must be unlinked, or everything is going). */
 void task_free(struct mtask *t);

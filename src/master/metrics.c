@@ -129,7 +129,7 @@ metrics_json(struct master *m)
     json_t *o = json_object();
     struct allocator_stats as;
     allocator_get_stats(m->allocator, &as);
-    put(o, "master/elected", 1);
+    put(o, "master/elected", m->leading ? 1 : 0);
     put(o, "master/uptime_secs", cr_wall_secs() - m->start_time);
     object_metrics(m, o);
     task_metrics(m, o);

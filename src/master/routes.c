@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static void
 respond_json_value(struct cr_http_req *req, json_t *v)
@@ -44,11 +45,23 @@ respond_json_value(struct cr_http_req *req, json_t *v)
     cr_buf_fini(&b);
 }
 
+/* Seconds since the epoch of this file's compilation: VersionInfo's
+ * build_time is a double, as upstream's. */
+static double
+build_time(void)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    if (strptime(__DATE__ " " __TIME__, "%b %d %Y %H:%M:%S", &tm) == NULL)
+        return 0.0;
+    return (double)timegm(&tm);
+}
+
 static void
 handle_version(struct cr_http_req *req)
 {
-    json_t *v = json_pack("{s:s, s:s, s:s, s:s, s:s}", "version", CR_VERSION,
-                          "build_date", __DATE__, "build_time", __TIME__,
+    json_t *v = json_pack("{s:s, s:s, s:f, s:s, s:s}", "version", CR_VERSION,
+                          "build_date", __DATE__, "build_time", build_time(),
                           "build_user", "corral", "git_sha", "");
     respond_json_value(req, v);
     json_decref(v);
@@ -86,13 +99,13 @@ handle_metrics(struct master *m, struct cr_http_req *req, bool prometheus)
     cr_buf_fini(&b);
 }
 
-static void
-handle_redirect(struct master *m, struct cr_http_req *req)
+/* Paths only the leader serves; a standby redirects them. */
+static bool
+leader_only(const char *path)
 {
-    char loc[512];
-    snprintf(loc, sizeof(loc), "Location: //%s:%d\r\n", m->hostname,
-             m->advertise_port);
-    cr_http_respond(req, 307, NULL, NULL, 0, loc);
+    return strcmp(path, "/api/v1/scheduler") == 0 ||
+           strcmp(path, "/corral/v1/agent") == 0 ||
+           strcmp(path, "/api/v1") == 0;
 }
 
 /* Strip a leading "/master" so both spellings route alike. */
@@ -113,7 +126,9 @@ master_handle_http(struct cr_http_req *req, void *data)
         strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
 
     cr_debug("%s %s from %s", req->method, req->path, req->peer);
-    if (strcmp(req->path, "/api/v1/scheduler") == 0) {
+    if (leader_only(req->path) && !master_is_leader(m)) {
+        master_redirect(m, req, true);
+    } else if (strcmp(req->path, "/api/v1/scheduler") == 0) {
         scheduler_api_handle(m, req);
     } else if (strcmp(req->path, "/corral/v1/agent") == 0) {
         agent_api_handle(m, req);
@@ -131,7 +146,7 @@ master_handle_http(struct cr_http_req *req, void *data)
     } else if (get && strcmp(req->path, "/metrics") == 0) {
         handle_metrics(m, req, true);
     } else if (strcmp(p, "/redirect") == 0) {
-        handle_redirect(m, req);
+        master_redirect(m, req, false);
     } else {
         cr_http_respond_text(req, 404, "Not Found");
     }

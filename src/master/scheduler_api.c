@@ -43,6 +43,39 @@ accepts_json(const char *accept)
            strstr(accept, "application/*");
 }
 
+/* Deepest nesting strip_nulls descends into; Mesos messages stay far
+ * shallower; anything deeper keeps its nulls. */
+#define NULL_STRIP_MAX_DEPTH 64
+
+/* Drop every object member whose value is JSON null, at any depth. Like
+ * stout (and the proto3 JSON mapping), a null field means "not set":
+ * mesos-go's JSON codec sends unset repeated fields as null
+ * ("reconcile":{"tasks":null}, "uris":null, "capabilities":null). */
+static void
+strip_nulls(json_t *v, int depth)
+{
+    const char *key;
+    json_t *e;
+    void *tmp;
+    size_t i;
+    if (depth > NULL_STRIP_MAX_DEPTH)
+        return;
+    if (json_is_object(v)) {
+        json_object_foreach_safe(v, tmp, key, e)
+        {
+            if (json_is_null(e))
+                json_object_del(v, key);
+            else
+                strip_nulls(e, depth + 1);
+        }
+    } else if (json_is_array(v)) {
+        json_array_foreach(v, i, e)
+        {
+            strip_nulls(e, depth + 1);
+        }
+    }
+}
+
 int
 api_parse_call(struct cr_http_req *req,
                int (*validate)(const json_t *, char *, size_t),
@@ -79,6 +112,7 @@ api_parse_call(struct cr_http_req *req,
         cr_http_respond_text(req, 400, msg);
         return -1;
     }
+    strip_nulls(call, 0);
     if (validate(call, err, sizeof(err)) != 0) {
         char msg[320];
         snprintf(msg, sizeof(msg), "Failed to validate %s: %s", what, err);

@@ -8,9 +8,26 @@
 #include "base/json.h"
 #include "base/mem.h"
 #include "master.h"
+#include "model/attributes.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* The v0 flat attributes object (name -> number or string, RANGES as
+ * "[a-b, c-d]") of a v1 Attribute array. */
+static json_t *
+attributes_v0_json(const json_t *attrs)
+{
+    struct cr_attributes parsed;
+    char err[256];
+    cr_attributes_init(&parsed);
+    if (attrs == NULL ||
+        cr_attributes_parse_json(&parsed, attrs, err, sizeof(err)) != 0)
+        return json_object();
+    json_t *o = cr_attributes_to_v0_json(&parsed);
+    cr_attributes_fini(&parsed);
+    return o;
+}
 
 static json_t *
 agent_json(struct master *m, struct magent *a)
@@ -29,19 +46,7 @@ agent_json(struct master *m, struct magent *a)
         cr_resources_to_v0_json(&used), "unreserved_resources",
         cr_resources_to_v0_json(&a->total), "active",
         a->state == AGENT_CONNECTED, "deactivated", a->state != AGENT_CONNECTED,
-        "version", CR_VERSION, "attributes", json_object());
-    size_t i;
-    json_t *at;
-    json_array_foreach(attrs, i, at)
-    {
-        const char *name = cr_json_str(at, "name");
-        json_t *text = json_object_get(json_object_get(at, "text"), "value");
-        json_t *scalar =
-            json_object_get(json_object_get(at, "scalar"), "value");
-        if (name && (text || scalar))
-            json_object_set(json_object_get(j, "attributes"), name,
-                            text ? text : scalar);
-    }
+        "version", CR_VERSION, "attributes", attributes_v0_json(attrs));
     if (a->reregistered_time > 0)
         json_object_set_new(j, "reregistered_time",
                             json_real(a->reregistered_time));
@@ -140,17 +145,24 @@ state_json(struct master *m)
     json_t *info = master_info_json(m);
     const char *pid = cr_json_str(info, "pid");
     json_t *j = json_pack(
-        "{s:s, s:s, s:s, s:s, s:f, s:f, s:s, s:s, s:s, s:I, s:I, s:I, s:s, "
-        "s:{s:s, s:s, s:i, s:s}, s:o, s:o, s:O, s:o, s:o}",
+        "{s:s, s:s, s:s, s:s, s:f, s:s, s:s, s:s, s:I, s:I, s:I, "
+        "s:o, s:o, s:O, s:o, s:o}",
         "version", CR_VERSION, "git_sha", "", "build_date", __DATE__,
-        "build_user", "corral", "start_time", m->start_time, "elected_time",
-        m->elected_time, "id", m->id, "pid", pid, "hostname", m->hostname,
-        "activated_slaves", (json_int_t)activated, "deactivated_slaves",
-        (json_int_t)deactivated, "unreachable_slaves", (json_int_t)0, "leader",
-        pid, "leader_info", "id", m->id, "pid", pid, "port", m->advertise_port,
-        "hostname", m->hostname, "slaves", agents, "frameworks", frameworks,
+        "build_user", "corral", "start_time", m->start_time, "id", m->id, "pid",
+        pid, "hostname", m->hostname, "activated_slaves", (json_int_t)activated,
+        "deactivated_slaves", (json_int_t)deactivated, "unreachable_slaves",
+        (json_int_t)0, "slaves", agents, "frameworks", frameworks,
         "completed_frameworks", m->completed_frameworks, "orphan_tasks",
         json_array(), "unregistered_frameworks", json_array());
+    /* A standby says who leads (upstream omits elected_time there). */
+    if (m->leading)
+        json_object_set_new(j, "elected_time", json_real(m->elected_time));
+    if (m->leader_info) {
+        const char *lpid = cr_json_str(m->leader_info, "pid");
+        if (lpid)
+            json_object_set_new(j, "leader", json_string(lpid));
+        json_object_set(j, "leader_info", m->leader_info);
+    }
     if (m->flags.cluster)
         json_object_set_new(j, "cluster", json_string(m->flags.cluster));
     json_object_set_new(j, "flags", master_flags_json(m));

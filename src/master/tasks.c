@@ -124,9 +124,12 @@ task_add(struct master *m, struct mframework *f, struct magent *a, json_t *info,
     a->tasks = t;
     a->n_tasks++;
     m->stats.tasks_by_state[st]++;
-    json_array_append_new(t->statuses,
-                          json_pack("{s:s, s:f}", "state", task_state_name(st),
-                                    "timestamp", cr_wall_secs()));
+    /* A launched task has no status yet (upstream); an adopted one starts
+     * with the state its agent reported. */
+    if (st != TASK_STAGING)
+        json_array_append_new(
+            t->statuses, json_pack("{s:s, s:f}", "state", task_state_name(st),
+                                   "timestamp", cr_wall_secs()));
     return t;
 }
 
@@ -141,23 +144,61 @@ task_release_resources(struct master *m, struct mtask *t)
     master_allocate_soon(m);
 }
 
-void
-task_set_state(struct master *m, struct mtask *t, enum task_state st,
-               double timestamp)
+static void
+change_state(struct master *m, struct mtask *t, enum task_state st)
 {
-    if (t->state == st)
-        return;
     cr_debug("task %s of framework %s: %s -> %s", t->task_id, t->framework_id,
              task_state_name(t->state), task_state_name(st));
     if (m->stats.tasks_by_state[t->state] > 0)
         m->stats.tasks_by_state[t->state]--;
     m->stats.tasks_by_state[st]++;
     t->state = st;
-    json_array_append_new(t->statuses,
-                          json_pack("{s:s, s:f}", "state", task_state_name(st),
-                                    "timestamp", timestamp));
     if (task_state_is_terminal(st))
         task_release_resources(m, t);
+}
+
+/* Append {state, timestamp[, container_status]} to t->statuses; a repeat
+ * of the last entry's state replaces it, as upstream. */
+static void
+record_status(struct mtask *t, const char *state, double timestamp,
+              json_t *container_status)
+{
+    size_t n = json_array_size(t->statuses);
+    if (n > 0) {
+        const char *last =
+            cr_json_str(json_array_get(t->statuses, n - 1), "state");
+        if (last && strcmp(last, state) == 0)
+            json_array_remove(t->statuses, n - 1);
+    }
+    json_t *e = json_pack("{s:s, s:f}", "state", state, "timestamp", timestamp);
+    if (container_status)
+        json_object_set(e, "container_status", container_status);
+    json_array_append_new(t->statuses, e);
+}
+
+void
+task_set_state(struct master *m, struct mtask *t, enum task_state st,
+               double timestamp)
+{
+    if (t->state == st)
+        return;
+    change_state(m, t, st);
+    record_status(t, task_state_name(st), timestamp, NULL);
+}
+
+void
+task_apply_update(struct master *m, struct mtask *t, const json_t *status,
+                  enum task_state latest)
+{
+    if (t->state != latest)
+        change_state(m, t, latest);
+    double ts;
+    if (!cr_json_num(status, "timestamp", &ts))
+        ts = cr_wall_secs();
+    record_status(t, cr_json_str(status, "state"), ts,
+                  json_object_get(status, "container_status"));
+    json_decref(t->status);
+    t->status = json_deep_copy(status);
 }
 
 static void

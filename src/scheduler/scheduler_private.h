@@ -4,14 +4,16 @@
  * src/scheduler/ and exposed to its unit tests and fuzz target. Not part
  * of the library's API.
  *
- * Lifetime: the struct is freed in the close callback of its last libuv
- * handle (two timers) after cr_sched_free(). "freeing" is set first, and
+ * Lifetime: the struct is freed once its last libuv handle (two timers)
+ * and, with ZooKeeper, its master detector are closed after
+ * cr_sched_free(). "freeing" is set first, and
  * every path that invoked a user callback checks it before touching
  * anything else, so a callback may free its own scheduler.
  */
 #ifndef CR_SCHEDULER_SCHEDULER_PRIVATE_H
 #define CR_SCHEDULER_SCHEDULER_PRIVATE_H
 
+#include "detector/master_detector.h"
 #include "net/event_stream.h"
 #include "net/url.h"
 #include "scheduler.h"
@@ -23,13 +25,14 @@
 #define SCHED_MAX_REDIRECTS   8   /* 307s in a row before backing off */
 #define SCHED_DEFAULT_HB_SECS 15.0
 #define SCHED_API_PATH        "/api/v1/scheduler"
+#define SCHED_LEADER_JITTER   0.1 /* s: re-subscribing to a new leader */
 
 struct sched_pending_call;
 
 struct cr_sched {
     uv_loop_t *loop;
     struct cr_hostport masters[SCHED_MAX_MASTERS];
-    size_t n_masters;
+    size_t n_masters; /* 0 with ZooKeeper */
     size_t cur;                /* index into masters of the last attempt */
     struct cr_hostport target; /* where SUBSCRIBE and calls go */
     char target_text[CR_HOST_MAX + 16];
@@ -45,9 +48,17 @@ struct cr_sched {
     bool fatal;        /* an ERROR event came: do not re-subscribe */
     bool tearing_down; /* TEARDOWN accepted or sent: do not re-subscribe */
 
+    /* masters "zk://..." (or a file:// holding one): follow the leader */
+    bool zk;
+    struct cr_zk_url zk_url;
+    struct cr_master_detector *detector; /* open from start to free */
+    bool have_leader;                    /* masters[0] is the leader */
+
     uv_timer_t backoff_timer;
     uv_timer_t watchdog; /* heartbeat watchdog */
-    int open_handles;    /* handles not yet closed */
+    int open_handles;    /* handles (and the detector) not yet closed */
+    void (*free_cb)(void *arg); /* cr_sched_close() */
+    void *free_arg;
     bool freeing;
     double hb_interval; /* seconds, from SUBSCRIBED */
     uint64_t last_event_ms;

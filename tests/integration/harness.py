@@ -68,6 +68,8 @@ class Proc:
         self.log = open(self.log_path, "ab")
         e = dict(os.environ)
         e.update(env or {})
+        for k in [k for k, v in e.items() if v is None]:
+            del e[k]  # env={"NAME": None} unsets NAME
         self.p = subprocess.Popen(argv, stdout=self.log, stderr=self.log,
                                   stdin=subprocess.DEVNULL, env=e,
                                   start_new_session=True)
@@ -110,6 +112,38 @@ def read_port(path, proc, secs=15):
         except (OSError, ValueError):
             return None
     return wait_for(ready, secs, proc.name + " to listen")
+
+
+def sanitizer_reports(top):
+    """Sanitizer reports in files under top that daemons and executors
+    write (sandbox stderr, *.log), as one text ("" if none)."""
+    out = []
+    for root, _dirs, files in os.walk(top):
+        for name in files:
+            if name != "stderr" and not name.endswith(".log"):
+                continue
+            path = os.path.join(root, name)
+            try:
+                with open(path, "rb") as f:
+                    text = f.read().decode(errors="replace")
+            except OSError:
+                continue
+            if any(m in text for m in SANITIZER_MARKS):
+                out.append("== %s ==\n%s" % (path, text[-20000:]))
+    return "\n".join(out)
+
+
+def executor_pids(top):
+    """Pids of the executors agents under top have checkpointed."""
+    pids = []
+    for root, _dirs, files in os.walk(top):
+        if "forked.pid" in files:
+            try:
+                with open(os.path.join(root, "forked.pid")) as f:
+                    pids.append(int(f.read().strip()))
+            except (OSError, ValueError):
+                pass
+    return pids
 
 
 class Cluster:
@@ -178,7 +212,7 @@ class Cluster:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
                 pass
-        logs = self.logs()
+        logs = self.logs() + sanitizer_reports(self.dir)
         CLOSED_LOGS.append(logs)
         bad = [m for m in SANITIZER_MARKS if m in logs]
         if os.environ.get("CR_KEEP_TMP"):
@@ -190,15 +224,7 @@ class Cluster:
                                  % (", ".join(bad), logs[-20000:]))
 
     def executor_pids(self):
-        pids = []
-        for root, _dirs, files in os.walk(self.dir):
-            if "forked.pid" in files:
-                try:
-                    with open(os.path.join(root, "forked.pid")) as f:
-                        pids.append(int(f.read().strip()))
-                except (OSError, ValueError):
-                    pass
-        return pids
+        return executor_pids(self.dir)
 
     # -- queries ------------------------------------------------------------
     def get(self, path, port=None):
@@ -224,6 +250,7 @@ class Scheduler:
         self.auto_ack = auto_ack
         self.events = queue.Queue()
         self.seen = []
+        self.backlog = []
         info = {"user": "root", "name": name,
                 "failover_timeout": failover_timeout,
                 "checkpoint": checkpoint,
@@ -272,7 +299,14 @@ class Scheduler:
             self.events.put({"type": "__CLOSED__"})
 
     def next(self, type_=None, secs=15, pred=None):
-        """Return the next event of type_ (others are kept in self.seen)."""
+        """Return the next event of type_ (others are kept in self.seen).
+        UPDATE events passed over are kept in self.backlog and looked at
+        first by later waits for an UPDATE: updates of several tasks may
+        come in any order."""
+        if type_ == "UPDATE":
+            for i, ev in enumerate(self.backlog):
+                if pred is None or pred(ev):
+                    return self.backlog.pop(i)
         end = deadline(secs)
         while True:
             left = end - time.monotonic()
@@ -291,6 +325,8 @@ class Scheduler:
             if type_ is None or (ev["type"] == type_ and
                                  (pred is None or pred(ev))):
                 return ev
+            if ev["type"] == "UPDATE":
+                self.backlog.append(ev)
 
     def call(self, body, stream_id=None):
         body.setdefault("framework_id", {"value": self.framework_id})
