@@ -72,7 +72,10 @@ class Election(unittest.TestCase):
         wait_for(lambda: self.c.metrics(old)["master/elected"] == 0, 20,
                  "the paused leader to stand down")
         s.next("__CLOSED__", secs=20)
-        self.assertEqual(self.post_subscribe(old.port)[0], 307)
+        # Once its new session finds the leader it redirects to it (503
+        # "No leader elected" until then).
+        wait_for(lambda: self.post_subscribe(old.port)[0] == 307, 20,
+                 "the deposed leader to redirect to the new one")
         self.assertEqual(self.c.leaders(), [new])
         st = json.loads(http_json("GET", "127.0.0.1", old.port,
                                   "/master/state")[2])
