@@ -43,7 +43,8 @@ cr_log_action_check(const struct cr_log_action *a)
     if (a->position == 0 || a->position > CR_LOG_MAX_U63 ||
         a->promised > CR_LOG_MAX_U63 || a->performed > CR_LOG_MAX_U63)
         return CR_EPROTO_DATA;
-    if (a->value_len > CR_LOG_MAX_VALUE || (a->value_len > 0) != (a->value != NULL))
+    if (a->value_len > CR_LOG_MAX_VALUE ||
+        (a->value_len > 0) != (a->value != NULL))
         return CR_EPROTO_DATA;
     switch (a->type) {
     case CR_LOG_NOP:

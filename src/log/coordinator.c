@@ -114,8 +114,8 @@ leave(struct cr_log_coord *c)
     return !c->dead;
 }
 
-static const char *const state_names[] = {"IDLE", "ELECTING", "ELECTED",
-                                          "LOST", "FAILED"};
+static const char *const state_names[] = {"IDLE", "ELECTING", "ELECTED", "LOST",
+                                          "FAILED"};
 
 const char *
 cr_log_coord_state_name(enum cr_log_coord_state s)
@@ -129,9 +129,13 @@ static void
 set_state(struct cr_log_coord *c, enum cr_log_coord_state to,
           const char *reason)
 {
-    cr_info("replicated log: coordinator %s -> %s with ballot %llu (%s)",
-            state_names[c->state], state_names[to],
-            (unsigned long long)c->ballot, reason);
+    if (c->ballot == 0) /* not chosen yet */
+        cr_info("replicated log: coordinator %s -> %s (%s)",
+                state_names[c->state], state_names[to], reason);
+    else
+        cr_info("replicated log: coordinator %s -> %s with ballot %llu (%s)",
+                state_names[c->state], state_names[to],
+                (unsigned long long)c->ballot, reason);
     c->state = to;
 }
 
@@ -341,8 +345,8 @@ fill_next(struct cr_log_coord *c)
     c->window_to = c->max_end;
     if (c->window_to - c->window_from >= CR_LOG_PAGE_ACTIONS)
         c->window_to = c->window_from + CR_LOG_PAGE_ACTIONS - 1;
-    c->window = cr_xcalloc(c->window_to - c->window_from + 1,
-                           sizeof(*c->window));
+    c->window =
+        cr_xcalloc(c->window_to - c->window_from + 1, sizeof(*c->window));
     c->page_upto = c->window_to;
     c->page_begin = 0;
     c->page_acks = 0;
@@ -369,8 +373,8 @@ merge(struct cr_log_coord *c, const struct cr_log_action *a)
     if (a->position < c->window_from || a->position > c->window_to)
         return;
     struct cand *k = &c->window[a->position - c->window_from];
-    if (k->have && (k->a.learned || (!a->learned &&
-                                      a->performed <= k->a.performed)))
+    if (k->have &&
+        (k->a.learned || (!a->learned && a->performed <= k->a.performed)))
         return;
     cr_log_action_fini(&k->a);
     cr_log_action_copy(&k->a, a);
@@ -413,8 +417,7 @@ on_range_reply(struct cr_log_coord *c, const struct cr_log_msg *reply)
         retry_later(c, elect_start); /* someone else is electing */
         return;
     }
-    if (reply && reply->result == CR_LOG_ACK &&
-        reply->upto >= c->window_from) {
+    if (reply && reply->result == CR_LOG_ACK && reply->upto >= c->window_from) {
         c->page_acks++;
         if (reply->upto < c->page_upto)
             c->page_upto = reply->upto;
@@ -480,14 +483,14 @@ write_round(struct cr_log_coord *c)
         if (!has_acked(c, c->peers[i]))
             todo[n++] = c->peers[i];
     const struct cr_log_msg *w = &c->wmsg;
+    unsigned long long first = w->actions[0].position;
+    unsigned long long last = w->actions[w->n_actions - 1].position;
     char what[96];
-    snprintf(what, sizeof(what), "write of position%s %llu%s%.0llu",
-             w->n_actions > 1 ? "s" : "",
-             (unsigned long long)w->actions[0].position,
-             w->n_actions > 1 ? ".." : "",
-             w->n_actions > 1
-                 ? (unsigned long long)w->actions[w->n_actions - 1].position
-                 : 0ull);
+    if (first == last)
+        snprintf(what, sizeof(what), "write of position %llu", first);
+    else
+        snprintf(what, sizeof(what), "write of positions %llu..%llu", first,
+                 last);
     start_round(c, PH_WRITE, what, todo, n, w);
     free(todo);
     if (cr_log_round_complete(c->round)) {
@@ -548,8 +551,7 @@ on_other_learned(void *data, int err, const struct cr_log_msg *reply)
 static void
 send_learned(struct cr_log_coord *c)
 {
-    struct cr_log_msg bare = {.type = CR_LOG_MSG_LEARNED,
-                              .ballot = c->ballot};
+    struct cr_log_msg bare = {.type = CR_LOG_MSG_LEARNED, .ballot = c->ballot};
     struct cr_log_msg full = bare;
     for (size_t i = 0; i < c->wmsg.n_actions; i++)
         cr_log_msg_add_position(&bare, c->wmsg.actions[i].position);
@@ -559,8 +561,7 @@ send_learned(struct cr_log_coord *c)
         const char *p = c->peers[i];
         if (c->local && strcmp(p, c->local) == 0)
             continue;
-        (void)cr_log_rpc_call(&c->learn_rpc, p,
-                              has_acked(c, p) ? &bare : &full,
+        (void)cr_log_rpc_call(&c->learn_rpc, p, has_acked(c, p) ? &bare : &full,
                               c->call_timeout, on_other_learned, c);
     }
     cr_log_msg_fini(&bare);
@@ -571,8 +572,7 @@ send_learned(struct cr_log_coord *c)
 }
 
 static void
-on_write_reply(struct cr_log_coord *c, size_t i,
-               const struct cr_log_msg *reply)
+on_write_reply(struct cr_log_coord *c, size_t i, const struct cr_log_msg *reply)
 {
     const char *peer = c->round->peers[i].name;
     if (reply && reply->result == CR_LOG_ACK && !has_acked(c, peer)) {
@@ -847,6 +847,7 @@ cr_log_coord_describe(const struct cr_log_coord *c, struct cr_buf *out)
         cr_buf_printf(out, "no round yet; --quorum=%zu", c->quorum);
     /* retried writes only go to replicas that have not accepted yet */
     for (size_t i = 0; i < c->n_acked; i++)
-        cr_buf_printf(out, "%s%s", i ? ", " : "; accepted by an earlier round: ",
-                      c->acked[i]);
+        cr_buf_printf(
+            out, "%s%s",
+            i ? ", " : "; accepted by an earlier round: ", c->acked[i]);
 }

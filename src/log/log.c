@@ -279,7 +279,8 @@ cr_log_recover(struct cr_log *log, cr_log_done_cb cb, void *data)
     log->recover_data = data;
     uv_timer_start(&log->fetch_timer, on_fetch_timeout,
                    (uint64_t)(log->cfg.fetch_timeout * 1000), 0);
-    if (cr_log_replica_status(log->replica) == CR_LOG_VOTING && !log->recovering) {
+    if (cr_log_replica_status(log->replica) == CR_LOG_VOTING &&
+        !log->recovering) {
         elect(log);
     } else {
         log->waiting_voting = true;
@@ -434,6 +435,7 @@ struct reader {
     cr_log_entry_cb cb;
     void *data;
     uint64_t next;
+    int rc; /* the visitor's nonzero answer */
 };
 
 static int
@@ -445,8 +447,8 @@ visit(void *data, const struct cr_log_action *a)
     rd->next++;
     if (a->type != CR_LOG_APPEND)
         return 0;
-    int rc = rd->cb(rd->data, a->position, a->value, a->value_len);
-    return rc != 0 ? rc | 0x40000000 : 0; /* keep it apart from "stop" */
+    rd->rc = rd->cb(rd->data, a->position, a->value, a->value_len);
+    return rd->rc != 0;
 }
 
 int
@@ -455,14 +457,12 @@ cr_log_read_all(struct cr_log *log, cr_log_entry_cb cb, void *data)
     if (cr_log_replica_status(log->replica) != CR_LOG_VOTING)
         return CR_ESTATE;
     uint64_t begin = cr_log_replica_begin(log->replica);
-    struct reader rd = {cb, data, begin};
+    struct reader rd = {cb, data, begin, 0};
     int rc = cr_log_replica_scan(log->replica, begin,
                                  cr_log_replica_end(log->replica), visit, &rd);
-    if (rc == 1)
-        return 0;
-    if (rc > 0)
-        return rc & ~0x40000000;
-    return rc;
+    if (rc < 0)
+        return rc;
+    return rd.rc;
 }
 
 /* ---- lifecycle --------------------------------------------------------- */
@@ -495,8 +495,9 @@ cr_log_open(uv_loop_t *loop, const struct cr_log_cfg *cfg, struct cr_log **out,
 {
     *out = NULL;
     if (cfg->quorum == 0 || cfg->self == NULL || cfg->work_dir == NULL) {
-        snprintf(err, errlen, "replicated log: work_dir, self and a quorum "
-                              ">= 1 are required");
+        snprintf(err, errlen,
+                 "replicated log: work_dir, self and a quorum "
+                 ">= 1 are required");
         return CR_EINVAL_INPUT;
     }
     struct cr_log *log = cr_xcalloc(1, sizeof(*log));

@@ -43,14 +43,14 @@
 struct cr_log;
 
 struct cr_log_cfg {
-    const char *work_dir; /* the replica goes in <work_dir>/replicated_log */
-    const char *self;     /* this master's "host:port" (its peer name) */
-    size_t quorum;        /* --quorum (>= 1) */
-    bool auto_initialize; /* --log_auto_initialize (Mesos default: true) */
-    double fetch_timeout; /* --registry_fetch_timeout; 0: 60 s */
-    double store_timeout; /* --registry_store_timeout; 0: 20 s */
-    double call_timeout;  /* one message; 0: 5 s */
-    double retry_min;     /* retry delay 1-2 x this; 0: 0.1 s */
+    const char *work_dir;    /* the replica goes in <work_dir>/replicated_log */
+    const char *self;        /* this master's "host:port" (its peer name) */
+    size_t quorum;           /* --quorum (>= 1) */
+    bool auto_initialize;    /* --log_auto_initialize (Mesos default: true) */
+    double fetch_timeout;    /* --registry_fetch_timeout; 0: 60 s */
+    double store_timeout;    /* --registry_store_timeout; 0: 20 s */
+    double call_timeout;     /* one message; 0: 5 s */
+    double retry_min;        /* retry delay 1-2 x this; 0: 0.1 s */
     double catchup_interval; /* follower catch-up period; 0: 30 s; <0 off */
     /* NULL: HTTP to the peers (transport_http.h). Borrowed otherwise. */
     const struct cr_log_transport *transport;

@@ -72,8 +72,8 @@ cr_log_msg_add_action(struct cr_log_msg *m, const struct cr_log_action *a)
 void
 cr_log_msg_add_position(struct cr_log_msg *m, uint64_t position)
 {
-    m->positions = cr_xrealloc(m->positions,
-                               (m->n_positions + 1) * sizeof(uint64_t));
+    m->positions =
+        cr_xrealloc(m->positions, (m->n_positions + 1) * sizeof(uint64_t));
     m->positions[m->n_positions++] = position;
 }
 
@@ -120,9 +120,8 @@ check_request(const struct cr_log_msg *m)
                    ? 0
                    : CR_EPROTO_DATA;
     case CR_LOG_MSG_LEARNED:
-        return ballot_ok && m->n_actions + m->n_positions >= 1
-                   ? 0
-                   : CR_EPROTO_DATA;
+        return ballot_ok && m->n_actions + m->n_positions >= 1 ? 0
+                                                               : CR_EPROTO_DATA;
     case CR_LOG_MSG_RECOVER:
         return m->n_actions + m->n_positions == 0 ? 0 : CR_EPROTO_DATA;
     case CR_LOG_MSG_READ:
@@ -367,14 +366,13 @@ decode_msg(struct dec *d, const json_t *o, struct cr_log_msg *m)
     int rc = decode_type(d, o, m);
     static const char *const keys[] = {"ballot", "promised", "begin", "end",
                                        "upto"};
-    uint64_t *dst[] = {&m->ballot, &m->promised, &m->begin, &m->end,
-                       &m->upto};
+    uint64_t *dst[] = {&m->ballot, &m->promised, &m->begin, &m->end, &m->upto};
     for (size_t i = 0; rc == 0 && i < 5; i++)
         rc = get_u63(d, o, keys[i], false, dst[i]);
     if (rc != 0)
         return rc;
-    m->ranged = json_object_get(o, "from") != NULL ||
-                json_object_get(o, "to") != NULL;
+    m->ranged =
+        json_object_get(o, "from") != NULL || json_object_get(o, "to") != NULL;
     if (m->ranged) {
         rc = get_u63(d, o, "from", true, &m->from);
         if (rc == 0)

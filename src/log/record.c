@@ -177,8 +177,7 @@ cr_log_record_decode_meta(const uint8_t *p, size_t n, struct cr_log_meta *out)
         .begin = get_u64(p + 16),
     };
     if (m.status < CR_LOG_EMPTY || m.status > CR_LOG_VOTING ||
-        m.promised > CR_LOG_MAX_U63 || m.begin == 0 ||
-        m.begin > CR_LOG_MAX_U63)
+        m.promised > CR_LOG_MAX_U63 || m.begin == 0 || m.begin > CR_LOG_MAX_U63)
         return CR_EPROTO_DATA;
     *out = m;
     return 0;

@@ -92,9 +92,9 @@ later(struct cr_log_recovery *r, void (*fn)(struct cr_log_recovery *),
     r->rng ^= r->rng << 13;
     r->rng ^= r->rng >> 7;
     r->rng ^= r->rng << 17;
-    double ms = jitter ? r->retry_min * 1000.0 *
-                             (1.0 + (double)(r->rng % 1000) / 1000)
-                       : 0;
+    double ms =
+        jitter ? r->retry_min * 1000.0 * (1.0 + (double)(r->rng % 1000) / 1000)
+               : 0;
     r->phase = PH_NONE;
     r->retry_fn = fn;
     uv_timer_start(&r->timer, on_timer, (uint64_t)ms, 0);
@@ -201,8 +201,8 @@ status_round(struct cr_log_recovery *r)
     r->max_begin = 1;
     clear_voters(r);
     struct cr_log_msg req = {.type = CR_LOG_MSG_RECOVER};
-    start_round(r, PH_STATUS, "replica recovery status", r->peers,
-                r->n_peers, &req);
+    start_round(r, PH_STATUS, "replica recovery status", r->peers, r->n_peers,
+                &req);
     if (cr_log_round_complete(r->round)) /* no peer could be asked */
         later(r, status_eval, false);
 }
@@ -268,8 +268,8 @@ try_auto_init(struct cr_log_recovery *r)
         return false;
     if (me == CR_LOG_EMPTY &&
         n[CR_LOG_EMPTY] + n[CR_LOG_STARTING] == r->n_peers) {
-        set_local(r, CR_LOG_STARTING,
-                  0, "auto-initialisation: every replica is empty");
+        set_local(r, CR_LOG_STARTING, 0,
+                  "auto-initialisation: every replica is empty");
         return true;
     }
     if (me == CR_LOG_STARTING &&
@@ -308,12 +308,12 @@ static void
 on_status_reply(struct cr_log_recovery *r, size_t i,
                 const struct cr_log_msg *reply)
 {
-    if (reply && reply->result == CR_LOG_ACK &&
-        reply->status >= CR_LOG_EMPTY && reply->status <= CR_LOG_VOTING) {
+    if (reply && reply->result == CR_LOG_ACK && reply->status >= CR_LOG_EMPTY &&
+        reply->status <= CR_LOG_VOTING) {
         r->n_status[reply->status]++;
         if (reply->status == CR_LOG_VOTING) {
-            r->voters = cr_xrealloc(r->voters,
-                                    (r->n_voters + 1) * sizeof(char *));
+            r->voters =
+                cr_xrealloc(r->voters, (r->n_voters + 1) * sizeof(char *));
             r->voters[r->n_voters++] = cr_xstrdup(r->round->peers[i].name);
             if (reply->promised > r->max_promised)
                 r->max_promised = reply->promised;
@@ -323,8 +323,9 @@ on_status_reply(struct cr_log_recovery *r, size_t i,
                 r->max_end = reply->end;
         }
     }
-    note_status(r);
     bool complete = cr_log_round_complete(r->round);
+    if (complete || r->n_status[CR_LOG_VOTING] >= r->quorum)
+        note_status(r); /* describe settled rounds only */
     if (r->mode == M_RECOVER && r->n_status[CR_LOG_VOTING] >= r->quorum) {
         retire_round(r);
         begin_reads(r);
@@ -358,8 +359,8 @@ read_page(struct cr_log_recovery *r)
     r->window_to = r->to;
     if (r->window_to - r->window_from >= CR_LOG_PAGE_ACTIONS)
         r->window_to = r->window_from + CR_LOG_PAGE_ACTIONS - 1;
-    r->window = cr_xcalloc(r->window_to - r->window_from + 1,
-                           sizeof(*r->window));
+    r->window =
+        cr_xcalloc(r->window_to - r->window_from + 1, sizeof(*r->window));
     r->page_upto = r->window_to;
     r->page_acks = 0;
     char what[96];
@@ -385,8 +386,8 @@ merge(struct cr_log_recovery *r, const struct cr_log_action *a)
     if (r->mode == M_CATCHUP && !a->learned)
         return;
     struct cand *k = &r->window[a->position - r->window_from];
-    if (k->have && (k->a.learned ||
-                    (!a->learned && a->performed <= k->a.performed)))
+    if (k->have &&
+        (k->a.learned || (!a->learned && a->performed <= k->a.performed)))
         return;
     cr_log_action_fini(&k->a);
     cr_log_action_copy(&k->a, a);
@@ -436,8 +437,7 @@ store_page(struct cr_log_recovery *r)
 static void
 on_read_reply(struct cr_log_recovery *r, const struct cr_log_msg *reply)
 {
-    if (reply && reply->result == CR_LOG_ACK &&
-        reply->upto >= r->window_from) {
+    if (reply && reply->result == CR_LOG_ACK && reply->upto >= r->window_from) {
         r->page_acks++;
         if (reply->upto < r->page_upto)
             r->page_upto = reply->upto;

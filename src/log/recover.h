@@ -45,8 +45,8 @@ struct cr_log_recovery;
 struct cr_log_recovery_cfg {
     const struct cr_log_transport *transport; /* borrowed */
     struct cr_log_replica *replica;           /* the local replica */
-    const char *self;   /* its peer name: not asked (copied) */
-    size_t quorum;      /* >= 1 */
+    const char *self; /* its peer name: not asked (copied) */
+    size_t quorum;    /* >= 1 */
     bool auto_initialize;
     double call_timeout; /* 0: 5 s */
     double retry_min;    /* 0: 0.1 s */

@@ -52,8 +52,8 @@ struct cr_log_replica {
     struct cr_log_storage *s;
     struct cr_log_meta meta;
     uint64_t end;
-    uint64_t seq;           /* last batch sequence number handed out */
-    uint64_t learned_hint;  /* every position below is learned */
+    uint64_t seq;            /* last batch sequence number handed out */
+    uint64_t learned_hint;   /* every position below is learned */
     struct overlay *overlay; /* uthash by position */
     struct req *reqs;        /* waiting for storage */
     struct req **deferred;   /* answered from the timer */
@@ -204,8 +204,8 @@ view_page(struct cr_log_replica *r, uint64_t from, uint64_t to, size_t max_n,
     *upto = to;
     if (lo > hi)
         return 0;
-    struct page st = {.max_n = max_n, .max_bytes = max_bytes,
-                      .begin = r->meta.begin};
+    struct page st = {
+        .max_n = max_n, .max_bytes = max_bytes, .begin = r->meta.begin};
     int rc = cr_log_storage_scan(r->s, lo, hi, collect_stored, &st);
     if (rc < 0) {
         page_fini(&st);
@@ -225,8 +225,8 @@ view_page(struct cr_log_replica *r, uint64_t from, uint64_t to, size_t max_n,
         } else {
             next = &st.v[i++];
         }
-        if (out->n > 0 && (out->n >= max_n ||
-                           out->bytes + next->value_len > max_bytes)) {
+        if (out->n > 0 &&
+            (out->n >= max_n || out->bytes + next->value_len > max_bytes)) {
             *upto = next->position - 1;
             break;
         }
@@ -269,8 +269,8 @@ stop_at_unlearned(void *data, const struct cr_log_action *a)
 uint64_t
 cr_log_replica_first_unlearned(struct cr_log_replica *r)
 {
-    uint64_t next = r->learned_hint > r->meta.begin ? r->learned_hint
-                                                    : r->meta.begin;
+    uint64_t next =
+        r->learned_hint > r->meta.begin ? r->learned_hint : r->meta.begin;
     if (next <= r->end)
         (void)cr_log_replica_scan(r, next, r->end, stop_at_unlearned, &next);
     r->learned_hint = next;
@@ -523,8 +523,8 @@ static void
 defer(struct cr_log_replica *r, struct req *q, int err)
 {
     q->err = err;
-    r->deferred = cr_xrealloc(r->deferred,
-                              (r->n_deferred + 1) * sizeof(*r->deferred));
+    r->deferred =
+        cr_xrealloc(r->deferred, (r->n_deferred + 1) * sizeof(*r->deferred));
     r->deferred[r->n_deferred++] = q;
     uv_timer_start(&r->timer, on_timer, 0, 0);
 }
@@ -587,6 +587,10 @@ cr_log_replica_handle(struct cr_log_replica *r, const struct cr_log_msg *req,
 {
     struct req *q = req_new(r, data);
     q->cb = cb;
+    if (r->closing) { /* a caller that ignored close: answer at once */
+        req_finish(q, CR_ECANCELED_OP);
+        return;
+    }
     struct cr_log_batch *b = cr_log_batch_new();
     int err = r->failed;
     if (err == 0 && (req->type == CR_LOG_MSG_REPLY || cr_log_msg_check(req)))
@@ -660,8 +664,8 @@ cr_log_replica_open(uv_loop_t *loop, const char *dir,
     if (rc == 0)
         rc = cr_log_storage_end(s, &r->end);
     if (rc != 0) {
-        snprintf(err, errlen, "the replicated log in %s is unreadable: %s",
-                 dir, cr_strerror(rc));
+        snprintf(err, errlen, "the replicated log in %s is unreadable: %s", dir,
+                 cr_strerror(rc));
         cr_log_storage_close(s);
         free(r);
         return rc;

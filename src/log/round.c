@@ -71,8 +71,8 @@ cr_log_round_send(struct cr_log_round *r, char *const *peers, size_t n,
         r->peers[i].round = r;
     }
     for (size_t i = 0; i < n; i++) {
-        int rc = cr_log_rpc_call(&r->rpc, peers[i], req, timeout_secs,
-                                 on_reply, &r->peers[i]);
+        int rc = cr_log_rpc_call(&r->rpc, peers[i], req, timeout_secs, on_reply,
+                                 &r->peers[i]);
         if (rc != 0) {
             r->peers[i].outcome = CR_LOG_FAILED;
             r->peers[i].err = rc;
@@ -138,8 +138,9 @@ cr_log_round_describe(const struct cr_log_round *r, size_t quorum,
                       struct cr_buf *out)
 {
     size_t reached = r->acks + r->nacks + r->ignored;
-    cr_buf_printf(out, "%s: %zu of %zu replicas answered, %zu accepted, "
-                       "--quorum=%zu; reached: ",
+    cr_buf_printf(out,
+                  "%s: %zu of %zu replicas answered, %zu accepted, "
+                  "--quorum=%zu; reached: ",
                   r->what, reached, r->n, r->acks, quorum);
     bool first = true;
     for (size_t i = 0; i < r->n; i++) {

@@ -4,9 +4,8 @@
  * linked list; a call is unlinked and freed before its callback runs, so
  * the callback may cancel or free anything, including the owner.
  */
-#include "transport.h"
-
 #include "base/mem.h"
+#include "transport.h"
 
 #include <stdlib.h>
 
@@ -56,8 +55,8 @@ cr_log_rpc_call(struct cr_log_rpc *r, const char *peer,
     c->rpc = r;
     c->cb = cb;
     c->data = data;
-    int rc = r->t->call(r->t->ctx, peer, req, timeout_secs, on_reply, c,
-                        &c->handle);
+    int rc =
+        r->t->call(r->t->ctx, peer, req, timeout_secs, on_reply, c, &c->handle);
     if (rc != 0) {
         free(c);
         return rc;

@@ -399,8 +399,8 @@ cr_log_storage_open(uv_loop_t *loop, const char *dir,
     struct cr_log_meta m;
     rc = cr_log_storage_get_meta(s, &m);
     if (rc != 0) {
-        snprintf(err, errlen, "the replicated log in %s is unreadable: %s",
-                 dir, cr_strerror(rc));
+        snprintf(err, errlen, "the replicated log in %s is unreadable: %s", dir,
+                 cr_strerror(rc));
         storage_destroy(s);
         return rc;
     }

@@ -102,9 +102,9 @@ http_call(void *ctx, const char *peer, const struct cr_log_msg *req,
     c->h = h;
     c->cb = cb;
     c->data = data;
-    rc = cr_http_call_start(h->loop, hp.host, hp.port, "POST",
-                            CR_LOG_HTTP_PATH, JSON_HEADERS, body.data,
-                            body.len, timeout_secs, on_response, c, &c->http);
+    rc = cr_http_call_start(h->loop, hp.host, hp.port, "POST", CR_LOG_HTTP_PATH,
+                            JSON_HEADERS, body.data, body.len, timeout_secs,
+                            on_response, c, &c->http);
     cr_buf_fini(&body);
     if (rc != 0) {
         free(c);
@@ -163,8 +163,7 @@ on_replica_reply(void *data, int err, const struct cr_log_msg *reply)
     struct cr_http_req *req = data;
     if (err != 0) {
         char text[128];
-        snprintf(text, sizeof(text), "replicated log: %s\n",
-                 cr_strerror(err));
+        snprintf(text, sizeof(text), "replicated log: %s\n", cr_strerror(err));
         cr_http_respond_text(req, err == CR_EPROTO_DATA ? 400 : 503, text);
         return;
     }
@@ -193,13 +192,12 @@ cr_log_http_handle(struct cr_log_replica *r, struct cr_http_req *req)
     }
     struct cr_log_msg m;
     char why[160];
-    if (cr_log_msg_from_json(req->body, req->body_len, &m, why,
-                             sizeof(why)) != 0 ||
+    if (cr_log_msg_from_json(req->body, req->body_len, &m, why, sizeof(why)) !=
+            0 ||
         m.type == CR_LOG_MSG_REPLY) {
         char text[200];
         snprintf(text, sizeof(text), "bad log message: %s\n",
-                 m.type == CR_LOG_MSG_REPLY ? "a reply is not a request"
-                                            : why);
+                 m.type == CR_LOG_MSG_REPLY ? "a reply is not a request" : why);
         cr_log_msg_fini(&m);
         cr_http_respond_text(req, 400, text);
         return 0;

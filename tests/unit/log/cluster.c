@@ -63,6 +63,7 @@ void
 cl_fini(struct cluster *cl)
 {
     for (int i = 0; i < cl->n; i++) {
+        fake_net_set(cl->net, cl->names[i], NULL); /* nothing new for it */
         cr_log_replica_close(cl->r[i]);
         free(cl->dirs[i]);
     }

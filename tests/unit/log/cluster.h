@@ -50,8 +50,7 @@ bool cl_wait(struct cluster *cl, struct res *r, double secs);
 /* Learned APPEND/NOP values of replica i in [from, to] as strings
  * ("" for NOP, "?" when missing or unlearned); out has to - from + 1
  * entries, each owned. */
-void cl_read(struct cluster *cl, int i, uint64_t from, uint64_t to,
-             char **out);
+void cl_read(struct cluster *cl, int i, uint64_t from, uint64_t to, char **out);
 void cl_free_strs(char **v, size_t n);
 /* Run until replica i has learned every position up to `upto`. */
 bool cl_wait_learned(struct cluster *cl, int i, uint64_t upto, double secs);

@@ -107,8 +107,8 @@ schedule(struct fake_net *n, struct fcall *fc, enum ev_kind kind,
     e->fc = fc;
     fc->refs++;
     struct ev **p = &n->events;
-    while (*p && ((*p)->at < e->at ||
-                  ((*p)->at == e->at && (*p)->order < e->order)))
+    while (*p &&
+           ((*p)->at < e->at || ((*p)->at == e->at && (*p)->order < e->order)))
         p = &(*p)->next;
     e->next = *p;
     *p = e;
@@ -118,8 +118,7 @@ schedule(struct fake_net *n, struct fcall *fc, enum ev_kind kind,
 static uint64_t
 delay(struct fake_net *n)
 {
-    return n->o.max_delay_ms ? (uint64_t)(rnd(n) * (n->o.max_delay_ms + 1))
-                             : 0;
+    return n->o.max_delay_ms ? (uint64_t)(rnd(n) * (n->o.max_delay_ms + 1)) : 0;
 }
 
 static struct peer *
@@ -190,8 +189,7 @@ run_event(struct fake_net *n, struct ev *e)
             deliver(n, fc, e->kind == EV_DELIVER_DUP);
         break;
     case EV_REPLY:
-        answered =
-            finish(fc, fc->reply_err, fc->reply_err ? NULL : &fc->reply);
+        answered = finish(fc, fc->reply_err, fc->reply_err ? NULL : &fc->reply);
         break;
     case EV_TIMEOUT:
         if (!fc->done)

@@ -126,8 +126,8 @@ static void
 test_faults_5(void **state)
 {
     (void)state;
-    struct fake_net_opts o = {.drop = 0.1, .dup = 0.2, .max_delay_ms = 8,
-                              .seed = tu_seed(42)};
+    struct fake_net_opts o = {
+        .drop = 0.1, .dup = 0.2, .max_delay_ms = 8, .seed = tu_seed(42)};
     struct cluster cl;
     cl_init(&cl, 5, true, &o);
     struct cr_log_coord *c = cl_coord(&cl, 2, 3, o.seed);
@@ -201,8 +201,7 @@ test_no_quorum_then_quorum(void **state)
     assert_int_equal(cr_log_coord_elect(c, cl_on_res, &r), 0);
     assert_false(cl_wait(&cl, &r, 0.3));
     assert_int_equal(cr_log_coord_state(c), CR_LOG_COORD_ELECTING);
-    assert_int_equal(cr_log_coord_append(c, "z", 1, cl_on_res, &r),
-                     CR_ESTATE);
+    assert_int_equal(cr_log_coord_append(c, "z", 1, cl_on_res, &r), CR_ESTATE);
     struct cr_buf d;
     cr_buf_init(&d, 4096);
     cr_log_coord_describe(c, &d);
@@ -269,7 +268,8 @@ raw_write(struct cluster *cl, int i, uint64_t ballot, uint64_t pos,
           const char *text)
 {
     struct cr_log_msg w = {.type = CR_LOG_MSG_WRITE, .ballot = ballot};
-    struct cr_log_action a = {.position = pos, .type = CR_LOG_APPEND,
+    struct cr_log_action a = {.position = pos,
+                              .type = CR_LOG_APPEND,
                               .value = (uint8_t *)(uintptr_t)text,
                               .value_len = strlen(text)};
     cr_log_msg_add_action(&w, &a);
@@ -320,8 +320,8 @@ static void
 test_crash_mid_append(void **state)
 {
     (void)state;
-    struct fake_net_opts o = {.drop = 0.1, .dup = 0.1, .max_delay_ms = 6,
-                              .seed = tu_seed(1234)};
+    struct fake_net_opts o = {
+        .drop = 0.1, .dup = 0.1, .max_delay_ms = 6, .seed = tu_seed(1234)};
     struct cluster cl;
     cl_init(&cl, 3, true, &o);
     struct cr_log_coord *a = cl_coord(&cl, 0, 2, o.seed);
@@ -469,8 +469,7 @@ static void
 duel_record(struct duel *d, uint64_t pos, const char *value)
 {
     assert_true(pos >= 1 && pos <= DUEL_MAX_POS);
-    if (d->committed[pos] != NULL &&
-        strcmp(d->committed[pos], value) != 0)
+    if (d->committed[pos] != NULL && strcmp(d->committed[pos], value) != 0)
         fail_msg("position %llu reported committed twice: '%s' and '%s'",
                  (unsigned long long)pos, d->committed[pos], value);
     if (d->committed[pos] == NULL)
@@ -565,8 +564,8 @@ static void
 test_dueling_coordinators(void **state)
 {
     (void)state;
-    struct fake_net_opts o = {.drop = 0.05, .dup = 0.1, .max_delay_ms = 5,
-                              .seed = tu_seed(77)};
+    struct fake_net_opts o = {
+        .drop = 0.05, .dup = 0.1, .max_delay_ms = 5, .seed = tu_seed(77)};
     struct cluster cl;
     cl_init(&cl, 5, true, &o);
     struct duel *d = cr_xcalloc(1, sizeof(*d));

@@ -73,8 +73,7 @@ open_log_t(struct fx *f, int i, double fetch_timeout, double store_timeout)
         .storage = {.no_sync = true},
     };
     char err[256];
-    assert_int_equal(cr_log_open(&f->loop, &cfg, &n->log, err, sizeof(err)),
-                     0);
+    assert_int_equal(cr_log_open(&f->loop, &cfg, &n->log, err, sizeof(err)), 0);
     free(dir);
 }
 
@@ -173,6 +172,15 @@ collect(void *data, uint64_t pos, const uint8_t *bytes, size_t len)
     return 0;
 }
 
+static int
+stop_at_first(void *data, uint64_t pos, const uint8_t *bytes, size_t len)
+{
+    (void)bytes;
+    (void)len;
+    *(uint64_t *)data = pos;
+    return 7;
+}
+
 static bool
 all_voting(void *data)
 {
@@ -235,8 +243,12 @@ test_three_masters(void **state)
     struct collected c = {{0}, 0};
     assert_int_equal(cr_log_read_all(f->nodes[0].log, collect, &c), 0);
     assert_string_equal(c.text, "S,a3");
-    assert_int_equal(cr_log_replica_begin(cr_log_local_replica(f->nodes[0].log)),
-                     3);
+    uint64_t first = 0;
+    assert_int_equal(cr_log_read_all(f->nodes[0].log, stop_at_first, &first),
+                     7);
+    assert_int_equal(first, 3);
+    assert_int_equal(
+        cr_log_replica_begin(cr_log_local_replica(f->nodes[0].log)), 3);
     /* followers converge (LEARNED messages and catch-up) */
     struct follower w = {f, 2, "S,a3"};
     assert_true(tu_run_until_pred(&f->loop, follower_has, &w, 5));
@@ -245,8 +257,7 @@ test_three_masters(void **state)
     recover(f, 1);
     assert_int_equal(append(f, 1, "b1"), 6);
     d = (struct done){0};
-    assert_int_equal(cr_log_append(f->nodes[0].log, "stale", 5, on_pos, &d),
-                     0);
+    assert_int_equal(cr_log_append(f->nodes[0].log, "stale", 5, on_pos, &d), 0);
     assert_true(tu_run_until(&f->loop, &d.done, 10));
     assert_int_equal(d.err, CR_ENOTLEADER);
     assert_non_null(strstr(d.why, "no longer the writer"));
@@ -277,11 +288,10 @@ static int
 http(struct fx *f, const char *method, const char *body)
 {
     struct http_res r = {0};
-    assert_int_equal(cr_http_call_start(&f->loop, "127.0.0.1",
-                                        f->nodes[0].port, method,
-                                        CR_LOG_HTTP_PATH, NULL, body,
-                                        body ? strlen(body) : 0, 5, on_http,
-                                        &r, NULL),
+    assert_int_equal(cr_http_call_start(&f->loop, "127.0.0.1", f->nodes[0].port,
+                                        method, CR_LOG_HTTP_PATH, NULL, body,
+                                        body ? strlen(body) : 0, 5, on_http, &r,
+                                        NULL),
                      0);
     assert_true(tu_run_until(&f->loop, &r.done, 5));
     return r.status;
@@ -344,8 +354,7 @@ test_store_timeout_message(void **state)
     }
     tu_drain(&f->loop);
     struct done d = {0};
-    assert_int_equal(cr_log_append(f->nodes[0].log, "lost", 4, on_pos, &d),
-                     0);
+    assert_int_equal(cr_log_append(f->nodes[0].log, "lost", 4, on_pos, &d), 0);
     assert_true(tu_run_until(&f->loop, &d.done, 5));
     assert_int_equal(d.err, CR_ETIMEOUT);
     assert_non_null(strstr(d.why, "--registry_store_timeout"));

@@ -44,8 +44,11 @@ test_requests(void **state)
     assert_false(d.ranged);
     cr_log_msg_fini(&d);
 
-    m = (struct cr_log_msg){.type = CR_LOG_MSG_PROMISE, .ballot = 4,
-                            .ranged = true, .from = 3, .to = 9};
+    m = (struct cr_log_msg){.type = CR_LOG_MSG_PROMISE,
+                            .ballot = 4,
+                            .ranged = true,
+                            .from = 3,
+                            .to = 9};
     round_trip(&m, &d);
     assert_true(d.ranged);
     assert_int_equal(d.from, 3);
@@ -56,7 +59,9 @@ test_requests(void **state)
     for (size_t i = 0; i < sizeof(val); i++)
         val[i] = (uint8_t)i;
     struct cr_log_action acts[2] = {
-        {.position = 5, .type = CR_LOG_APPEND, .value = val,
+        {.position = 5,
+         .type = CR_LOG_APPEND,
+         .value = val,
          .value_len = sizeof(val)},
         {.position = 6, .type = CR_LOG_TRUNCATE, .truncate_to = 2},
     };
@@ -91,12 +96,22 @@ static void
 test_reply(void **state)
 {
     (void)state;
-    struct cr_log_msg m = {.type = CR_LOG_MSG_REPLY, .result = CR_LOG_NACK,
-                           .ballot = 3, .status = CR_LOG_VOTING,
-                           .promised = 8, .begin = 2, .end = 30, .upto = 20,
-                           .ranged = true, .from = 10, .to = 40};
-    struct cr_log_action a = {.position = 12, .performed = 6, .promised = 6,
-                              .learned = true, .type = CR_LOG_NOP};
+    struct cr_log_msg m = {.type = CR_LOG_MSG_REPLY,
+                           .result = CR_LOG_NACK,
+                           .ballot = 3,
+                           .status = CR_LOG_VOTING,
+                           .promised = 8,
+                           .begin = 2,
+                           .end = 30,
+                           .upto = 20,
+                           .ranged = true,
+                           .from = 10,
+                           .to = 40};
+    struct cr_log_action a = {.position = 12,
+                              .performed = 6,
+                              .promised = 6,
+                              .learned = true,
+                              .type = CR_LOG_NOP};
     cr_log_msg_add_action(&m, &a);
     struct cr_log_msg d;
     round_trip(&m, &d);
@@ -125,13 +140,13 @@ test_rejects(void **state)
         "[]",
         "{}",
         "{\"type\":\"NOPE\"}",
-        "{\"type\":\"PROMISE\"}",                     /* no ballot */
+        "{\"type\":\"PROMISE\"}", /* no ballot */
         "{\"type\":\"PROMISE\",\"ballot\":-1}",
         "{\"type\":\"PROMISE\",\"ballot\":1.5}",
         "{\"type\":\"PROMISE\",\"ballot\":1,\"from\":5,\"to\":4}",
         "{\"type\":\"PROMISE\",\"ballot\":1,\"from\":5}",
         "{\"type\":\"READ\"}",
-        "{\"type\":\"WRITE\",\"ballot\":1}",          /* no actions */
+        "{\"type\":\"WRITE\",\"ballot\":1}", /* no actions */
         "{\"type\":\"WRITE\",\"ballot\":1,\"actions\":[{\"position\":0,"
         "\"type\":\"NOP\"}]}",
         "{\"type\":\"WRITE\",\"ballot\":1,\"actions\":[{\"position\":2,"
@@ -182,7 +197,8 @@ test_limits(void **state)
     uint8_t *big = calloc(1, CR_LOG_PAGE_BYTES / 2 + 1);
     for (int i = 0; i < 2; i++) {
         struct cr_log_action a = {.position = (uint64_t)i + 1,
-                                  .type = CR_LOG_APPEND, .value = big,
+                                  .type = CR_LOG_APPEND,
+                                  .value = big,
                                   .value_len = CR_LOG_PAGE_BYTES / 2 + 1};
         cr_log_msg_add_action(&m, &a);
     }

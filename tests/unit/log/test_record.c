@@ -33,9 +33,13 @@ test_action_round_trip(void **state)
 {
     (void)state;
     uint8_t val[] = {0, 1, 2, 0xff, 'x'};
-    struct cr_log_action a = {.position = 42, .promised = 7, .performed = 6,
-                              .learned = true, .type = CR_LOG_APPEND,
-                              .value = val, .value_len = sizeof(val)};
+    struct cr_log_action a = {.position = 42,
+                              .promised = 7,
+                              .performed = 6,
+                              .learned = true,
+                              .type = CR_LOG_APPEND,
+                              .value = val,
+                              .value_len = sizeof(val)};
     struct cr_buf b;
     encode(&a, &b);
     assert_int_equal(b.len, CR_LOG_ACTION_RECORD_MIN + sizeof(val));
@@ -52,8 +56,10 @@ test_action_round_trip(void **state)
     cr_log_action_fini(&d);
     cr_buf_fini(&b);
 
-    struct cr_log_action t = {.position = 9, .performed = 3,
-                              .type = CR_LOG_TRUNCATE, .truncate_to = 5};
+    struct cr_log_action t = {.position = 9,
+                              .performed = 3,
+                              .type = CR_LOG_TRUNCATE,
+                              .truncate_to = 5};
     encode(&t, &b);
     assert_int_equal(cr_log_record_decode_action((uint8_t *)b.data, b.len, &d),
                      0);
@@ -71,8 +77,10 @@ test_action_damage(void **state)
     (void)state;
     uint8_t val[16];
     memset(val, 'v', sizeof(val));
-    struct cr_log_action a = {.position = 3, .performed = 1,
-                              .type = CR_LOG_APPEND, .value = val,
+    struct cr_log_action a = {.position = 3,
+                              .performed = 1,
+                              .type = CR_LOG_APPEND,
+                              .value = val,
                               .value_len = sizeof(val)};
     struct cr_buf b;
     encode(&a, &b);
@@ -87,8 +95,7 @@ test_action_damage(void **state)
     }
     /* every truncation is caught */
     for (size_t n = 0; n < b.len; n++)
-        assert_int_equal(cr_log_record_decode_action(p, n, &d),
-                         CR_EPROTO_DATA);
+        assert_int_equal(cr_log_record_decode_action(p, n, &d), CR_EPROTO_DATA);
     cr_buf_fini(&b);
 }
 
@@ -100,15 +107,17 @@ test_action_invalid_fields(void **state)
     cr_buf_init(&b, 1 << 20);
     uint8_t v = 1;
     struct cr_log_action bad[] = {
-        {.position = 0, .type = CR_LOG_NOP},                       /* pos 0 */
-        {.position = 1, .type = (enum cr_log_action_type)9},       /* type */
+        {.position = 0, .type = CR_LOG_NOP},                 /* pos 0 */
+        {.position = 1, .type = (enum cr_log_action_type)9}, /* type */
         {.position = 1, .type = CR_LOG_NOP, .value = &v, .value_len = 1},
         {.position = 4, .type = CR_LOG_TRUNCATE, .truncate_to = 5}, /* > pos */
         {.position = 4, .type = CR_LOG_TRUNCATE, .truncate_to = 0},
         {.position = 4, .type = CR_LOG_APPEND, .truncate_to = 2},
         {.position = CR_LOG_MAX_U63 + 1, .type = CR_LOG_NOP},
         {.position = 1, .type = CR_LOG_APPEND, .value = NULL, .value_len = 3},
-        {.position = 1, .type = CR_LOG_APPEND, .value = &v,
+        {.position = 1,
+         .type = CR_LOG_APPEND,
+         .value = &v,
          .value_len = CR_LOG_MAX_VALUE + 1},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
@@ -123,8 +132,8 @@ static void
 test_meta(void **state)
 {
     (void)state;
-    struct cr_log_meta m = {.status = CR_LOG_VOTING, .promised = 99,
-                            .begin = 12};
+    struct cr_log_meta m = {
+        .status = CR_LOG_VOTING, .promised = 99, .begin = 12};
     uint8_t rec[CR_LOG_META_RECORD_LEN];
     cr_log_record_encode_meta(&m, rec);
     struct cr_log_meta d;

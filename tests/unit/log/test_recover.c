@@ -203,7 +203,8 @@ raw_write(struct cluster *cl, int i, uint64_t ballot, uint64_t pos,
           const char *text)
 {
     struct cr_log_msg w = {.type = CR_LOG_MSG_WRITE, .ballot = ballot};
-    struct cr_log_action a = {.position = pos, .type = CR_LOG_APPEND,
+    struct cr_log_action a = {.position = pos,
+                              .type = CR_LOG_APPEND,
                               .value = (uint8_t *)(uintptr_t)text,
                               .value_len = strlen(text)};
     cr_log_msg_add_action(&w, &a);
@@ -236,9 +237,10 @@ test_wiped_replica_catches_up(void **state)
         snprintf(texts[i], sizeof(texts[i]), "w%d", i + 1);
         append(&cl, c, texts[i]);
     }
+    /* (LEARNED messages still in flight die with their coordinator) */
+    assert_true(cl_wait_learned(&cl, 2, 30, 5));
     cr_log_coord_free(c);
     uint64_t promised = cr_log_replica_promised(cl.r[0]);
-    assert_true(cl_wait_learned(&cl, 2, 30, 5));
     cl_restart(&cl, 2, true); /* the disk is gone */
     assert_int_equal(cr_log_replica_status(cl.r[2]), CR_LOG_EMPTY);
     recover_one(&cl, 2, 2);

@@ -303,7 +303,8 @@ test_learned_final(void **state)
     cr_log_action_fini(&a);
     /* learned with the value: stored even if never accepted */
     l = (struct cr_log_msg){.type = CR_LOG_MSG_LEARNED, .ballot = 8};
-    struct cr_log_action v = {.position = 3, .performed = 8,
+    struct cr_log_action v = {.position = 3,
+                              .performed = 8,
                               .type = CR_LOG_APPEND,
                               .value = (uint8_t *)(uintptr_t) "three",
                               .value_len = 5};
@@ -323,13 +324,14 @@ test_truncate(void **state)
     make_voting(f);
     struct cr_log_msg w = {.type = CR_LOG_MSG_WRITE, .ballot = 1};
     for (uint64_t i = 1; i <= 6; i++) {
-        struct cr_log_action a = {.position = i, .type = CR_LOG_APPEND,
+        struct cr_log_action a = {.position = i,
+                                  .type = CR_LOG_APPEND,
                                   .value = (uint8_t *)(uintptr_t) "v",
                                   .value_len = 1};
         cr_log_msg_add_action(&w, &a);
     }
-    struct cr_log_action t = {.position = 7, .type = CR_LOG_TRUNCATE,
-                              .truncate_to = 5};
+    struct cr_log_action t = {
+        .position = 7, .type = CR_LOG_TRUNCATE, .truncate_to = 5};
     cr_log_msg_add_action(&w, &t);
     call(f, &w);
     cr_log_msg_fini(&w);
@@ -405,8 +407,10 @@ test_pages(void **state)
     memset(val, 'p', big);
     for (uint64_t i = 1; i <= 20; i++) {
         struct cr_log_msg w = {.type = CR_LOG_MSG_WRITE, .ballot = 1};
-        struct cr_log_action a = {.position = i * 2, .type = CR_LOG_APPEND,
-                                  .value = val, .value_len = big};
+        struct cr_log_action a = {.position = i * 2,
+                                  .type = CR_LOG_APPEND,
+                                  .value = val,
+                                  .value_len = big};
         cr_log_msg_add_action(&w, &a);
         call(f, &w);
         cr_log_msg_fini(&w);
@@ -466,8 +470,7 @@ test_invalid(void **state)
     assert_int_equal(f->n, 0);
     wait_n(f, 1);
     assert_int_equal(f->errs[0], CR_EPROTO_DATA);
-    struct cr_log_msg reply = {.type = CR_LOG_MSG_REPLY,
-                               .result = CR_LOG_ACK};
+    struct cr_log_msg reply = {.type = CR_LOG_MSG_REPLY, .result = CR_LOG_ACK};
     clear(f);
     send_req(f, 0, &reply);
     wait_n(f, 1);
@@ -500,12 +503,17 @@ test_install(void **state)
                      0);
     assert_true(tu_run_until_pred(&f->loop, int_set, &done, 5));
     struct cr_log_action acts[3] = {
-        {.position = 1, .performed = 3, .learned = true,
-         .type = CR_LOG_NOP},
-        {.position = 2, .performed = 4, .type = CR_LOG_APPEND,
-         .value = (uint8_t *)(uintptr_t) "ab", .value_len = 2},
-        {.position = 3, .performed = 4, .learned = true,
-         .type = CR_LOG_TRUNCATE, .truncate_to = 2},
+        {.position = 1, .performed = 3, .learned = true, .type = CR_LOG_NOP},
+        {.position = 2,
+         .performed = 4,
+         .type = CR_LOG_APPEND,
+         .value = (uint8_t *)(uintptr_t) "ab",
+         .value_len = 2},
+        {.position = 3,
+         .performed = 4,
+         .learned = true,
+         .type = CR_LOG_TRUNCATE,
+         .truncate_to = 2},
     };
     done = 0;
     assert_int_equal(
@@ -530,11 +538,11 @@ run_replica_tests(void)
 {
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
     const struct CMUnitTest tests[] = {
-        T(test_empty_ignores),  T(test_promise_rules),
-        T(test_write_rules),    T(test_learned_final),
-        T(test_truncate),       T(test_order_and_duplicates),
-        T(test_pages),          T(test_durable_promise),
-        T(test_invalid),        T(test_close_pending),
+        T(test_empty_ignores), T(test_promise_rules),
+        T(test_write_rules),   T(test_learned_final),
+        T(test_truncate),      T(test_order_and_duplicates),
+        T(test_pages),         T(test_durable_promise),
+        T(test_invalid),       T(test_close_pending),
         T(test_install),
     };
 #undef T

@@ -33,7 +33,7 @@ struct fx {
     uv_loop_t loop;
     char *dir;
     struct cr_log_storage *s;
-    int done;    /* callbacks seen */
+    int done; /* callbacks seen */
     int order[64];
     int last_err;
 };
@@ -65,9 +65,8 @@ open_storage(struct fx *f, size_t map)
 {
     char err[256];
     struct cr_log_storage_opts o = {.map_size = map, .no_sync = true};
-    assert_int_equal(cr_log_storage_open(&f->loop, f->dir, &o, &f->s, err,
-                                         sizeof(err)),
-                     0);
+    assert_int_equal(
+        cr_log_storage_open(&f->loop, f->dir, &o, &f->s, err, sizeof(err)), 0);
 }
 
 struct cbarg {
@@ -102,10 +101,12 @@ commit(struct fx *f, struct cr_log_batch *b)
 static struct cr_log_action
 append(uint64_t pos, const char *text)
 {
-    return (struct cr_log_action){
-        .position = pos, .promised = 1, .performed = 1,
-        .type = CR_LOG_APPEND, .value = (uint8_t *)(uintptr_t)text,
-        .value_len = strlen(text)};
+    return (struct cr_log_action){.position = pos,
+                                  .promised = 1,
+                                  .performed = 1,
+                                  .type = CR_LOG_APPEND,
+                                  .value = (uint8_t *)(uintptr_t)text,
+                                  .value_len = strlen(text)};
 }
 
 static void
@@ -139,16 +140,15 @@ test_round_trip_and_reopen(void **state)
     struct fx *f = *state;
     open_storage(f, 0);
     struct cr_log_batch *b = cr_log_batch_new();
-    struct cr_log_meta m = {.status = CR_LOG_VOTING, .promised = 5,
-                            .begin = 1};
+    struct cr_log_meta m = {.status = CR_LOG_VOTING, .promised = 5, .begin = 1};
     cr_log_batch_set_meta(b, &m);
     const char *texts[] = {"one", "two", "three"};
     for (int i = 0; i < 3; i++) {
         struct cr_log_action a = append((uint64_t)i + 1, texts[i]);
         assert_int_equal(cr_log_batch_put(b, &a), 0);
     }
-    struct cr_log_action nop = {.position = 7, .performed = 5,
-                                .type = CR_LOG_NOP, .learned = true};
+    struct cr_log_action nop = {
+        .position = 7, .performed = 5, .type = CR_LOG_NOP, .learned = true};
     assert_int_equal(cr_log_batch_put(b, &nop), 0);
     assert_int_equal(cr_log_batch_size(b), 5);
     commit(f, b);
@@ -225,8 +225,7 @@ test_truncate(void **state)
     commit(f, b);
     b = cr_log_batch_new();
     cr_log_batch_truncate(b, 6);
-    struct cr_log_meta m = {.status = CR_LOG_VOTING, .promised = 1,
-                            .begin = 6};
+    struct cr_log_meta m = {.status = CR_LOG_VOTING, .promised = 1, .begin = 6};
     cr_log_batch_set_meta(b, &m);
     commit(f, b);
     uint64_t seen[16] = {0};
@@ -303,9 +302,9 @@ test_corrupt_meta(void **state)
     raw_put(f->dir, "meta", "meta", 4, "CLM1 not really", 15);
     char err[256] = "";
     struct cr_log_storage_opts o = {.no_sync = true};
-    assert_int_equal(cr_log_storage_open(&f->loop, f->dir, &o, &f->s, err,
-                                         sizeof(err)),
-                     CR_EPROTO_DATA);
+    assert_int_equal(
+        cr_log_storage_open(&f->loop, f->dir, &o, &f->s, err, sizeof(err)),
+        CR_EPROTO_DATA);
     assert_null(f->s);
     assert_non_null(strstr(err, "unreadable"));
 }
@@ -335,7 +334,8 @@ test_invalid_put(void **state)
     struct cr_log_action a = {.position = 0, .type = CR_LOG_NOP};
     assert_int_equal(cr_log_batch_put(b, &a), CR_EPROTO_DATA);
     uint8_t v = 0;
-    struct cr_log_action big = {.position = 1, .type = CR_LOG_APPEND,
+    struct cr_log_action big = {.position = 1,
+                                .type = CR_LOG_APPEND,
                                 .value = &v,
                                 .value_len = CR_LOG_MAX_VALUE + 1};
     assert_int_equal(cr_log_batch_put(b, &big), CR_EPROTO_DATA);
@@ -355,7 +355,8 @@ test_map_full(void **state)
     for (int i = 0; i < 8; i++) {
         struct cr_log_batch *b = cr_log_batch_new();
         struct cr_log_action a = {.position = (uint64_t)i + 1,
-                                  .type = CR_LOG_APPEND, .value = val,
+                                  .type = CR_LOG_APPEND,
+                                  .value = val,
                                   .value_len = n};
         assert_int_equal(cr_log_batch_put(b, &a), 0);
         args[i] = (struct cbarg){f, i};

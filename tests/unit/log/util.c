@@ -16,7 +16,8 @@ char *
 tu_tmpdir(void)
 {
     const char *base = getenv("TMPDIR");
-    char *path = cr_xasprintf("%s/cr_log_XXXXXX", base && *base ? base : "/tmp");
+    char *path =
+        cr_xasprintf("%s/cr_log_XXXXXX", base && *base ? base : "/tmp");
     if (mkdtemp(path) == NULL) {
         perror("mkdtemp");
         abort();
