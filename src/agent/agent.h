@@ -6,7 +6,8 @@
  * Modules:
  *   main.c          flags, start-up, the loop
  *   master_link.c   subscription to the master (backoff, redirects,
- *                   heartbeats) and the calls sent on it
+ *                   heartbeats, following the leader elected in
+ *                   ZooKeeper) and the calls sent on it
  *   containers.c    frameworks, executors and tasks: launch, kill,
  *                   shutdown, executor exit, status updates in and out
  *   launch.c        sandbox + checkpoints + fetch + spawn of an executor

@@ -11,7 +11,10 @@
  *    agent could not be reached or refused us; execute passes a failed
  *    task's exit status through, and 130/143 after SIGINT/SIGTERM.
  *  - The master defaults to $CORRAL_MASTER, else 127.0.0.1:5050; a
- *    comma-separated list of masters is accepted everywhere.
+ *    comma-separated list of masters is accepted everywhere, and so are
+ *    zk://host:port[,...]/path (the leader elected in ZooKeeper, looked up
+ *    once per command; `execute` follows it) and file:///path holding
+ *    either form.
  */
 #ifndef CR_CLI_CLI_H
 #define CR_CLI_CLI_H
@@ -25,6 +28,12 @@
 #define CLI_EXIT_TASK_FAILED 1
 #define CLI_EXIT_UNAVAILABLE 2
 
+#define CLI_ZK_WAIT            10.0 /* s: finding the leader in ZooKeeper */
+#define CLI_ZK_SESSION_TIMEOUT 10.0 /* s */
+#define CLI_MASTER_HELP                                                        \
+    "HOST:PORT[,...], zk://HOST:PORT[,...]/PATH or file:///PATH (default: "    \
+    "$CORRAL_MASTER or 127.0.0.1:5050)."
+
 int cmd_execute(int argc, char **argv);
 int cmd_local(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
@@ -34,9 +43,15 @@ int cmd_logs(int argc, char **argv);
 
 /* $CORRAL_MASTER, or 127.0.0.1:5050. */
 const char *cli_default_master(void);
-/* Check the syntax of a --master list ("host:port[,...]"). 0, or -1
- * after printing a one-line error (a usage error: exit 1). */
+/* Check the syntax of --master: "host:port[,...]", "zk://..." or
+ * "file:///..." (read). 0, or -1 after printing a one-line error (a usage
+ * error: exit 1). */
 int cli_check_master(const char *cmd, const char *masters);
+/* The master list to send requests to: masters itself (a file's content
+ * for file://), or with ZooKeeper the "host:port" of the current leader,
+ * waiting up to CLI_ZK_WAIT for one. 0 with *out owned, or an exit code
+ * (CLI_EXIT_USAGE, CLI_EXIT_UNAVAILABLE) after printing a one-line error. */
+int cli_resolve_master(const char *cmd, const char *masters, char **out);
 /* Print "corral <cmd>: <formatted message>\n" to stderr. */
 void cli_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

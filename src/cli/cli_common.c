@@ -2,7 +2,10 @@
  *
  * cli_common.c: see cli.h.
  */
+#include "base/mem.h"
 #include "cli.h"
+#include "detector/master_detector.h"
+#include "http_sync.h"
 #include "net/url.h"
 
 #include <stdarg.h>
@@ -19,12 +22,50 @@ cli_default_master(void)
 int
 cli_check_master(const char *cmd, const char *masters)
 {
+    struct cr_master_spec spec;
     struct cr_hostport list[16];
-    size_t n;
-    if (cr_hostport_parse_list(masters, 5050, list, 16, &n) == 0 && n > 0)
+    size_t n = 0;
+    char err[512];
+    if (cr_master_spec_parse(masters, &spec, err, sizeof(err)) != 0) {
+        cli_error(cmd, "bad --master '%s': %s", masters, err);
+        return -1;
+    }
+    int rc = 0;
+    if (spec.kind == CR_MASTER_HOSTS &&
+        (cr_hostport_parse_list(spec.hosts, 5050, list, 16, &n) || n == 0)) {
+        cli_error(cmd, "bad --master '%s'", masters);
+        rc = -1;
+    }
+    cr_master_spec_fini(&spec);
+    return rc;
+}
+
+int
+cli_resolve_master(const char *cmd, const char *masters, char **out)
+{
+    struct cr_master_spec spec;
+    char err[512];
+    *out = NULL;
+    if (cr_master_spec_parse(masters, &spec, err, sizeof(err)) != 0) {
+        cli_error(cmd, "bad --master '%s': %s", masters, err);
+        return CLI_EXIT_USAGE;
+    }
+    if (spec.kind == CR_MASTER_HOSTS) {
+        *out = cr_xstrdup(spec.hosts);
+        cr_master_spec_fini(&spec);
         return 0;
-    cli_error(cmd, "bad --master '%s'", masters);
-    return -1;
+    }
+    struct cr_hostport leader;
+    int rc = cr_master_detect_once(&spec.zk, CLI_ZK_SESSION_TIMEOUT,
+                                   CLI_ZK_WAIT, &leader, err, sizeof(err));
+    cr_master_spec_fini(&spec);
+    if (rc != 0) {
+        cli_error(cmd, "%s", err);
+        return CLI_EXIT_UNAVAILABLE;
+    }
+    char hp[CR_HOST_MAX + 16];
+    *out = cr_xstrdup(cli_hostport_str(&leader, hp, sizeof(hp)));
+    return 0;
 }
 
 void

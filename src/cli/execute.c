@@ -422,9 +422,21 @@ close_walk(uv_handle_t *h, void *arg)
 }
 
 static void
+on_sched_released(void *arg)
+{
+    bool *released = arg;
+    *released = true;
+}
+
+static void
 cleanup(struct exec *e)
 {
-    cr_sched_free(e->s);
+    /* A ZooKeeper session closes asynchronously: let the scheduler finish
+     * before every remaining handle is closed by force. */
+    bool released = e->s == NULL;
+    cr_sched_close(e->s, on_sched_released, &released);
+    while (!released)
+        uv_run(&e->loop, UV_RUN_ONCE);
     cr_http_client_shutdown(&e->loop);
     uv_walk(&e->loop, close_walk, NULL);
     uv_run(&e->loop, UV_RUN_DEFAULT);
@@ -498,6 +510,8 @@ check_args(struct exec *e, const char *resources)
         cli_error("execute", "--connect_timeout must be positive");
         return -1;
     }
+    if (cli_check_master("execute", e->master) != 0)
+        return -1;
     if (exec_spec_check(&e->sp, err, sizeof(err)) != 0) {
         cli_error("execute", "%s", err);
         return -1;
@@ -515,8 +529,7 @@ cmd_execute(int argc, char **argv)
     e.sp.role = "*";
     e.sp.framework_name = "corral-execute";
     struct cli_opt opts[] = {
-        {"master", CLI_STR, &e.master, "HOST:PORT[,...]",
-         "Master(s) (default: $CORRAL_MASTER or 127.0.0.1:5050)."},
+        {"master", CLI_STR, &e.master, "MASTER", CLI_MASTER_HELP},
         {"name", CLI_STR, &e.sp.name, "NAME",
          "Task name and id (default: corral-execute)."},
         {"command", CLI_STR, &e.sp.command, "CMD", "Shell command to run."},

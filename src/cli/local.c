@@ -46,6 +46,8 @@
 #define STOP_GRACE_MS   10000
 #define POLL_MS         100
 #define MAX_CHILD_ARGS  12
+#define MAX_MASTERS     3
+#define ZK_START_MS     120000
 
 struct child {
     pid_t pid;
@@ -53,6 +55,7 @@ struct child {
     int status;
     char name[32];
     char log[PATH_MAX];
+    int port; /* masters: the bound port */
 };
 
 struct local {
@@ -63,14 +66,18 @@ struct local {
     const char *work_dir;
     const char *resources;
     const char *ready_file;
+    bool ha;
     /* state */
     char dir[PATH_MAX];
     char bindir[PATH_MAX];
     sigset_t sigs;
-    struct child master;
+    struct child masters[MAX_MASTERS];
+    int n_masters; /* 3 with --ha, else 1 */
     struct child agents[MAX_AGENTS];
     int master_port;
-    char master_addr[CR_HOST_MAX + 16]; /* "ip:port" once known */
+    char master_addr[CR_HOST_MAX + 16]; /* leader "ip:port" once known */
+    char zk_url[1200];                  /* --ha: zk://.../corral */
+    char agent_master[1200];            /* what agents get as --master */
     int stop_signal;
 };
 
@@ -98,7 +105,8 @@ reap(struct child *c)
 static void
 reap_all(struct local *l)
 {
-    reap(&l->master);
+    for (int i = 0; i < l->n_masters; i++)
+        reap(&l->masters[i]);
     for (long i = 0; i < l->n_agents; i++)
         reap(&l->agents[i]);
 }
@@ -308,14 +316,14 @@ cleanup_executors(struct local *l)
 {
     char path[PATH_MAX + 32];
     snprintf(path, sizeof(path), "%s/corral-agent", l->bindir);
-    for (long i = 0; i < l->n_agents && l->master_addr[0]; i++) {
+    for (long i = 0; i < l->n_agents && l->agent_master[0]; i++) {
         char name[32];
         snprintf(name, sizeof(name), "agent-%ld", i + 1);
         char *wd = subpath(l, name);
         struct stat st;
         char *argv[MAX_CHILD_ARGS] = {
             cr_xstrdup(path),
-            cr_xasprintf("--master=%s", l->master_addr),
+            cr_xasprintf("--master=%s", l->agent_master),
             cr_xasprintf("--ip=%s", l->ip),
             cr_xstrdup("--port=0"),
             cr_xasprintf("--work_dir=%s", wd),
@@ -331,36 +339,124 @@ cleanup_executors(struct local *l)
     wait_children(l, l->agents, (size_t)l->n_agents, STOP_GRACE_MS);
 }
 
+static void zk_ensemble(struct local *l, const char *verb);
+
 static void
 stop_all(struct local *l)
 {
     stop_children(l, l->agents, (size_t)l->n_agents);
     cleanup_executors(l);
-    stop_children(l, &l->master, 1);
+    stop_children(l, l->masters, (size_t)l->n_masters);
+    if (l->ha)
+        zk_ensemble(l, "stop");
+}
+
+/* Run scripts/zk-ensemble.sh VERB <dir>/zk [3 --owner PID] and wait for
+ * it. The script comes from $CORRAL_SCRIPTS_DIR, else the source tree the
+ * binary was built from. Returns its exit status (or -1). */
+static int
+run_zk_script(struct local *l, const char *verb)
+{
+    const char *dir = getenv("CORRAL_SCRIPTS_DIR");
+    char script[PATH_MAX], zkdir[PATH_MAX + 8], owner[32], verb_buf[16];
+    snprintf(script, sizeof(script), "%s/zk-ensemble.sh",
+             dir ? dir : CR_SOURCE_DIR "/scripts");
+    snprintf(zkdir, sizeof(zkdir), "%s/zk", l->dir);
+    snprintf(owner, sizeof(owner), "%d", (int)getpid());
+    char bash[] = "/bin/bash", three[] = "3", owner_flag[] = "--owner";
+    snprintf(verb_buf, sizeof(verb_buf), "%s", verb);
+    char *argv[] = {bash,  script,     verb_buf, zkdir,
+                    three, owner_flag, owner,    NULL};
+    if (strcmp(verb, "start") != 0)
+        argv[4] = NULL;
+    struct child c = {0};
+    snprintf(c.name, sizeof(c.name), "zookeeper");
+    if (snprintf(c.log, sizeof(c.log), "%.*s/zookeeper.log",
+                 (int)(sizeof(c.log) - 32), l->dir) < 0)
+        return -1;
+    if (spawn(&c, argv[0], argv) != 0)
+        return -1;
+    uint64_t deadline = cr_mono_ms() + ZK_START_MS;
+    while (c.alive && cr_mono_ms() < deadline) {
+        int sig = wait_signal(l, POLL_MS);
+        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP)
+            l->stop_signal = sig;
+        reap(&c);
+    }
+    if (c.alive) {
+        kill(c.pid, SIGKILL);
+        waitpid(c.pid, &c.status, 0);
+        return -1;
+    }
+    if (!WIFEXITED(c.status) || WEXITSTATUS(c.status) != 0) {
+        print_log_tail(&c);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+zk_ensemble(struct local *l, const char *verb)
+{
+    (void)run_zk_script(l, verb);
+}
+
+/* --ha: a 3-node ZooKeeper ensemble; sets zk_url. */
+static int
+start_zookeeper(struct local *l)
+{
+    fprintf(stderr, "corral local: starting a 3-node ZooKeeper ensemble\n");
+    if (run_zk_script(l, "start") != 0) {
+        cli_error("local", "cannot start ZooKeeper (see %s/zookeeper.log)",
+                  l->dir);
+        return -1;
+    }
+    char path[PATH_MAX + 16], connect[1024] = "";
+    snprintf(path, sizeof(path), "%s/zk/connect", l->dir);
+    FILE *f = fopen(path, "r");
+    if (f == NULL || fgets(connect, sizeof(connect), f) == NULL) {
+        if (f)
+            fclose(f);
+        cli_error("local", "ZooKeeper started but %s is unreadable", path);
+        return -1;
+    }
+    fclose(f);
+    connect[strcspn(connect, "\r\n")] = '\0';
+    snprintf(l->zk_url, sizeof(l->zk_url), "zk://%s/corral", connect);
+    return 0;
 }
 
 static int
-start_master(struct local *l)
+start_master(struct local *l, int i)
 {
+    struct child *c = &l->masters[i];
+    char name[32];
+    snprintf(name, sizeof(name), l->ha ? "master-%d" : "master", i + 1);
+    char *rname = cr_xasprintf("%s.ready", name);
+    char *lname = cr_xasprintf("%s.log", name);
     char path[PATH_MAX + 32];
-    char *wd = subpath(l, "master");
-    char *ready = subpath(l, "master.ready");
-    char *log = subpath(l, "master.log");
+    char *wd = subpath(l, name);
+    char *ready = subpath(l, rname);
+    char *log = subpath(l, lname);
+    free(rname);
+    free(lname);
     snprintf(path, sizeof(path), "%s/corral-master", l->bindir);
-    snprintf(l->master.name, sizeof(l->master.name), "master");
-    snprintf(l->master.log, sizeof(l->master.log), "%s", log);
+    snprintf(c->name, sizeof(c->name), "%s", name);
+    snprintf(c->log, sizeof(c->log), "%s", log);
     mkdir(wd, 0755);
     unlink(ready);
     char *argv[MAX_CHILD_ARGS] = {
         cr_xstrdup(path),
         cr_xasprintf("--ip=%s", l->ip),
-        cr_xasprintf("--port=%ld", l->port),
+        cr_xasprintf("--port=%ld", l->port ? l->port + i : 0),
         cr_xasprintf("--work_dir=%s", wd),
         cr_xstrdup("--registry=in_memory"),
         cr_xasprintf("--ready_file=%s", ready),
+        l->ha ? cr_xasprintf("--zk=%s", l->zk_url) : NULL,
+        l->ha ? cr_xstrdup("--quorum=2") : NULL,
         NULL,
     };
-    int rc = spawn(&l->master, path, argv);
+    int rc = spawn(c, path, argv);
     free_argv(argv);
     free(wd);
     free(log);
@@ -370,39 +466,45 @@ start_master(struct local *l)
         return -1;
     }
     /* Wait for the port, watching for an early death or a signal. */
+    int port = 0;
     uint64_t deadline = cr_mono_ms() + MASTER_READY_MS;
     while (cr_mono_ms() < deadline) {
-        l->master_port = read_port_file(ready);
-        if (l->master_port > 0)
+        port = read_port_file(ready);
+        if (port > 0)
             break;
         int sig = wait_signal(l, POLL_MS);
-        reap(&l->master);
+        reap(c);
         if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
             l->stop_signal = sig;
             break;
         }
-        if (!l->master.alive)
+        if (!c->alive)
             break;
     }
     free(ready);
-    if (l->master_port > 0) {
-        struct cr_hostport hp;
-        snprintf(hp.host, sizeof(hp.host), "%s", l->ip);
-        hp.port = l->master_port;
-        cli_hostport_str(&hp, l->master_addr, sizeof(l->master_addr));
+    if (port > 0) {
+        c->port = port;
+        if (i == 0 && !l->ha) {
+            struct cr_hostport hp;
+            snprintf(hp.host, sizeof(hp.host), "%s", l->ip);
+            hp.port = l->master_port = port;
+            cli_hostport_str(&hp, l->master_addr, sizeof(l->master_addr));
+            snprintf(l->agent_master, sizeof(l->agent_master), "%s",
+                     l->master_addr);
+        }
         return 0;
     }
     if (l->stop_signal)
         return 0;
-    if (!l->master.alive) {
+    if (!c->alive) {
         char how[64];
-        describe_exit(&l->master, how, sizeof(how));
+        describe_exit(c, how, sizeof(how));
         cli_error("local", "corral-master %s during startup", how);
     } else {
         cli_error("local", "corral-master did not become ready within %ds",
                   MASTER_READY_MS / 1000);
     }
-    print_log_tail(&l->master);
+    print_log_tail(c);
     return -1;
 }
 
@@ -422,10 +524,10 @@ start_agent(struct local *l, long i)
     snprintf(c->log, sizeof(c->log), "%s", log);
     mkdir(wd, 0755);
     unlink(ready);
-    long port = l->port ? l->port + i + 1 : 0;
+    long port = l->port ? l->port + l->n_masters + i : 0;
     char *argv[MAX_CHILD_ARGS] = {
         cr_xstrdup(path),
-        cr_xasprintf("--master=%s", l->master_addr),
+        cr_xasprintf("--master=%s", l->agent_master),
         cr_xasprintf("--ip=%s", l->ip),
         cr_xasprintf("--port=%ld", port),
         cr_xasprintf("--work_dir=%s", wd),
@@ -476,11 +578,13 @@ wait_for_agents(struct local *l, const char *master)
             return NULL;
         }
         reap_all(l);
-        if (!l->master.alive) {
-            cli_error("local", "corral-master exited during startup");
-            print_log_tail(&l->master);
-            return NULL;
-        }
+        for (int i = 0; i < l->n_masters; i++)
+            if (!l->masters[i].alive) {
+                cli_error("local", "corral-%s exited during startup",
+                          l->masters[i].name);
+                print_log_tail(&l->masters[i]);
+                return NULL;
+            }
         for (long i = 0; i < l->n_agents; i++)
             if (!l->agents[i].alive) {
                 char how[64];
@@ -502,6 +606,12 @@ static void
 print_banner(const struct local *l, const char *master, const json_t *state)
 {
     printf("master: %s\n", master);
+    for (int k = 0; l->ha && k < l->n_masters; k++)
+        printf("ha_master: %s:%d pid %d%s\n", l->ip, l->masters[k].port,
+               (int)l->masters[k].pid,
+               l->masters[k].port == l->master_port ? " (leader)" : "");
+    if (l->ha)
+        printf("zookeeper: %s\n", l->zk_url);
     printf("web_ui: http://%s/\n", master);
     printf("api: http://%s/api/v1/scheduler\n", master);
     size_t i;
@@ -516,7 +626,13 @@ print_banner(const struct local *l, const char *master, const json_t *state)
     }
     printf("work_dir: %s\n", l->dir);
     printf("logs: %s/master.log %s/agent-N.log\n", l->dir, l->dir);
-    printf("try: corral execute --master %s --command 'echo hi'\n", master);
+    printf("try: corral execute --master %s --command 'echo hi'\n",
+           l->ha ? l->zk_url : master);
+    for (int k = 0; l->ha && k < l->n_masters; k++)
+        if (l->masters[k].port == l->master_port)
+            printf("try: kill -9 %d (the leader) and watch a standby take "
+                   "over\n",
+                   (int)l->masters[k].pid);
     printf("Press Ctrl-C to stop.\n");
     fflush(stdout);
 }
@@ -538,6 +654,39 @@ write_ready_file(const char *path, const char *master)
     return rc;
 }
 
+/* --ha: wait until one master leads; its address becomes master_addr. */
+static int
+find_leader(struct local *l)
+{
+    uint64_t deadline = cr_mono_ms() + MASTER_READY_MS;
+    while (cr_mono_ms() < deadline) {
+        for (int i = 0; i < l->n_masters; i++) {
+            char addr[CR_HOST_MAX + 16];
+            json_t *m = NULL;
+            snprintf(addr, sizeof(addr), "%s:%d", l->ip, l->masters[i].port);
+            if (http_sync_master_json(addr, "/metrics/snapshot", 2.0, &m, NULL,
+                                      NULL, 0) != 0)
+                continue;
+            double elected = 0;
+            cr_json_num(m, "master/elected", &elected);
+            json_decref(m);
+            if (elected == 1) {
+                snprintf(l->master_addr, sizeof(l->master_addr), "%s", addr);
+                l->master_port = l->masters[i].port;
+                return 0;
+            }
+        }
+        int sig = wait_signal(l, 200);
+        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+            l->stop_signal = sig;
+            return -1;
+        }
+    }
+    cli_error("local", "no master was elected within %ds",
+              MASTER_READY_MS / 1000);
+    return -1;
+}
+
 /* ---- running ---- */
 
 /* Wait for a stop signal or the master's death. Returns the exit code. */
@@ -551,13 +700,21 @@ serve(struct local *l)
             return CLI_EXIT_OK;
         }
         reap_all(l);
-        if (!l->master.alive) {
+        int alive = 0;
+        for (int i = 0; i < l->n_masters; i++) {
+            struct child *c = &l->masters[i];
+            alive += c->alive;
+            if (c->alive || c->pid == 0)
+                continue;
             char how[64];
-            describe_exit(&l->master, how, sizeof(how));
-            cli_error("local", "corral-master %s; stopping (log: %s)", how,
-                      l->master.log);
-            return CLI_EXIT_UNAVAILABLE;
+            describe_exit(c, how, sizeof(how));
+            cli_error("local", "corral-%s %s%s (log: %s)", c->name, how,
+                      l->ha ? "; the other masters carry on" : "; stopping",
+                      c->log);
+            c->pid = 0;
         }
+        if (alive == 0)
+            return CLI_EXIT_UNAVAILABLE;
         for (long i = 0; i < l->n_agents; i++)
             if (!l->agents[i].alive && l->agents[i].pid > 0) {
                 char how[64];
@@ -575,17 +732,27 @@ run_local(struct local *l)
     const char *master = l->master_addr;
     if (find_binaries(l) || make_dirs(l))
         return CLI_EXIT_USAGE;
-    if (start_master(l) != 0) {
+    if (l->ha && start_zookeeper(l) != 0) {
         stop_all(l);
         return CLI_EXIT_UNAVAILABLE;
+    }
+    if (l->ha)
+        snprintf(l->agent_master, sizeof(l->agent_master), "%s", l->zk_url);
+    for (int i = 0; i < l->n_masters && !l->stop_signal; i++)
+        if (start_master(l, i) != 0) {
+            stop_all(l);
+            return CLI_EXIT_UNAVAILABLE;
+        }
+    if (l->ha && !l->stop_signal && find_leader(l) != 0) {
+        stop_all(l);
+        return l->stop_signal ? CLI_EXIT_OK : CLI_EXIT_UNAVAILABLE;
     }
     for (long i = 0; i < l->n_agents && !l->stop_signal; i++)
         if (start_agent(l, i) != 0) {
             stop_all(l);
             return CLI_EXIT_UNAVAILABLE;
         }
-    /* Later: --ha (a ZooKeeper ensemble and three masters with --zk and
-     * --quorum) and the dispatcher start here, before waiting. */
+    /* Later: the dispatcher starts here, before waiting. */
     json_t *state = l->stop_signal ? NULL : wait_for_agents(l, master);
     if (state == NULL) {
         stop_all(l);
@@ -620,6 +787,9 @@ cmd_local(int argc, char **argv)
          "Each agent's --resources (default: the agent's own detection)."},
         {"ready_file", CLI_STR, &l.ready_file, "PATH",
          "Write the master's HOST:PORT there once the cluster is up."},
+        {"ha", CLI_BOOL, &l.ha, NULL,
+         "High availability: a 3-node ZooKeeper ensemble and 3 masters "
+         "(--zk, --quorum=2); agents find the leader through ZooKeeper."},
     };
     struct cli_args a;
     int rc = cli_parse("local", "corral local [options]",
@@ -641,6 +811,7 @@ cmd_local(int argc, char **argv)
         cli_error("local", "bad --ip '%s'", l.ip);
         return CLI_EXIT_USAGE;
     }
+    l.n_masters = l.ha ? MAX_MASTERS : 1;
     sigemptyset(&l.sigs);
     sigaddset(&l.sigs, SIGINT);
     sigaddset(&l.sigs, SIGTERM);

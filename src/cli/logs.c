@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -116,8 +117,7 @@ cmd_logs(int argc, char **argv)
 {
     struct logs_opts o = {.master = cli_default_master(), .file = "stdout"};
     struct cli_opt opts[] = {
-        {"master", CLI_STR, &o.master, "HOST:PORT[,...]",
-         "Master(s) to ask (default: $CORRAL_MASTER or 127.0.0.1:5050)."},
+        {"master", CLI_STR, &o.master, "MASTER", CLI_MASTER_HELP},
         {"framework", CLI_STR, &o.framework, "ID",
          "The task's framework, when several have a task of that id."},
         {"follow", CLI_BOOL, &o.follow, NULL,
@@ -143,5 +143,12 @@ cmd_logs(int argc, char **argv)
     }
     if (cli_check_master("logs", o.master) != 0)
         return CLI_EXIT_USAGE;
-    return run_logs(&o);
+    char *list;
+    rc = cli_resolve_master("logs", o.master, &list);
+    if (rc != 0)
+        return rc;
+    o.master = list;
+    rc = run_logs(&o);
+    free(list);
+    return rc;
 }

@@ -74,8 +74,7 @@ run_query(const struct query_spec *q, int argc, char **argv)
     const char *master = cli_default_master();
     bool json = false, all = false;
     struct cli_opt opts[] = {
-        {"master", CLI_STR, &master, "HOST:PORT[,...]",
-         "Master(s) to ask (default: $CORRAL_MASTER or 127.0.0.1:5050)."},
+        {"master", CLI_STR, &master, "MASTER", CLI_MASTER_HELP},
         {"json", CLI_BOOL, &json, NULL,
          "Print the JSON array of entries instead of a table."},
         {"all", CLI_BOOL, &all, NULL, "Include completed entries."},
@@ -88,11 +87,17 @@ run_query(const struct query_spec *q, int argc, char **argv)
         return rc > 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
     if (cli_check_master(q->cmd, master) != 0)
         return CLI_EXIT_USAGE;
+    char *list;
+    rc = cli_resolve_master(q->cmd, master, &list);
+    if (rc != 0)
+        return rc;
 
     json_t *state;
     char err[512];
-    if (http_sync_master_json(master, "/master/state", CLI_HTTP_TIMEOUT, &state,
-                              NULL, err, sizeof(err)) != 0) {
+    rc = http_sync_master_json(list, "/master/state", CLI_HTTP_TIMEOUT, &state,
+                               NULL, err, sizeof(err));
+    free(list);
+    if (rc != 0) {
         cli_error(q->cmd, "%s", err);
         return CLI_EXIT_UNAVAILABLE;
     }

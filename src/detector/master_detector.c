@@ -46,8 +46,7 @@ struct cr_master_detector {
 /* ---- specs ----------------------------------------------------------- */
 
 static int
-spec_fail(struct cr_master_spec *out, char *err, size_t errlen,
-          const char *why)
+spec_fail(struct cr_master_spec *out, char *err, size_t errlen, const char *why)
 {
     cr_master_spec_fini(out);
     if (err != NULL && errlen > 0)
@@ -58,8 +57,9 @@ spec_fail(struct cr_master_spec *out, char *err, size_t errlen,
 bool
 cr_master_is_indirect(const char *text)
 {
-    return text != NULL && (strncmp(text, ZK_SCHEME, strlen(ZK_SCHEME)) == 0 ||
-                            strncmp(text, FILE_SCHEME, strlen(FILE_SCHEME)) == 0);
+    return text != NULL &&
+           (strncmp(text, ZK_SCHEME, strlen(ZK_SCHEME)) == 0 ||
+            strncmp(text, FILE_SCHEME, strlen(FILE_SCHEME)) == 0);
 }
 
 /* Read at most CR_ZK_URL_MAX bytes of path into buf (size > that), trimmed.
@@ -316,6 +316,7 @@ cr_master_detect_once(const struct cr_zk_url *url, double session_timeout,
     if (rc != 0) {
         snprintf(err, errlen, "cannot use ZooKeeper %s: %s", where,
                  cr_strerror(rc));
+        uv_run(&o.loop, UV_RUN_DEFAULT); /* a refused session's handles */
     } else {
         uv_timer_init(&o.loop, &o.timer);
         o.timer.data = &o;
@@ -323,6 +324,7 @@ cr_master_detect_once(const struct cr_zk_url *url, double session_timeout,
                        (uint64_t)(wait_secs > 0 ? wait_secs * 1000 : 0), 0);
         while (!o.found && !o.timed_out)
             uv_run(&o.loop, UV_RUN_ONCE);
+        bool reached = cr_zk_group_session_state(o.d->group) == CR_ZK_CONNECTED;
         uv_close((uv_handle_t *)&o.timer, NULL);
         cr_master_detector_close(o.d, once_on_closed, &o);
         while (!o.closed)
@@ -331,8 +333,10 @@ cr_master_detect_once(const struct cr_zk_url *url, double session_timeout,
         if (o.found) {
             *out = o.addr;
         } else {
-            snprintf(err, errlen, "no leading master in ZooKeeper %s within "
-                                  "%.0fs", where, wait_secs);
+            snprintf(err, errlen, "%s %s within %.0fs",
+                     reached ? "no leading master in ZooKeeper"
+                             : "cannot reach ZooKeeper at",
+                     where, wait_secs);
             rc = CR_ETIMEOUT;
         }
     }

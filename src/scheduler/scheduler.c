@@ -8,6 +8,15 @@
  * failure never re-enters the code that reported it. The event stream is
  * owned here: s->stream is non-NULL exactly while a SUBSCRIBE is open.
  *
+ * With ZooKeeper ("zk://..." masters) a master detector, opened by
+ * cr_sched_start(), replaces the list: retries go to the detected leader
+ * (backoff as for a one-master list), nothing is sent while no leader is
+ * known, and a change of leader closes the stream at once and
+ * re-subscribes (framework id included) to the new leader after a random
+ * delay in [0, SCHED_LEADER_JITTER] (a scheduler is one client, not ten
+ * thousand: the jitter only keeps several schedulers from arriving
+ * together).
+ *
  * Loop thread only.
  */
 #include "scheduler.h"
@@ -118,11 +127,17 @@ cr_sched_backoff_delay(const struct cr_sched_options *o, unsigned attempt,
 }
 
 static double
-random_jitter(void)
+random_unit(void)
 {
     uint32_t r;
     cr_random_bytes(&r, sizeof(r));
-    return 0.5 + 0.5 * ((double)r / (double)UINT32_MAX);
+    return (double)r / (double)UINT32_MAX;
+}
+
+static double
+random_jitter(void)
+{
+    return 0.5 + 0.5 * random_unit();
 }
 
 static void
@@ -154,6 +169,8 @@ options_defaults(struct cr_sched_options *o)
         o->backoff_max = o->backoff_min;
     if (o->max_missed_heartbeats <= 0)
         o->max_missed_heartbeats = 5;
+    if (!(o->zk_session_timeout > 0))
+        o->zk_session_timeout = 10;
 }
 
 static bool
@@ -175,27 +192,59 @@ framework_info_ok(const json_t *fi)
     return true;
 }
 
+/* Parse masters (a host list, "zk://..." or "file://...") into s. */
+static int
+parse_masters(struct cr_sched *s, const char *masters)
+{
+    struct cr_master_spec spec;
+    char err[256];
+    size_t n = 0;
+    if (cr_master_spec_parse(masters, &spec, err, sizeof(err)) != 0) {
+        /* A zk:// text may hold a password: only the reason is logged. */
+        if (cr_master_is_indirect(masters))
+            cr_error("scheduler: bad masters: %s", err);
+        else
+            cr_error("scheduler: bad master list '%s': %s", masters, err);
+        return -1;
+    }
+    if (spec.kind == CR_MASTER_ZK) {
+        s->zk = true;
+        s->zk_url = spec.zk; /* moved */
+        memset(&spec.zk, 0, sizeof(spec.zk));
+        char *where = cr_zk_url_to_string(&s->zk_url);
+        snprintf(s->target_text, sizeof(s->target_text), "%s", where);
+        free(where);
+    } else if (cr_hostport_parse_list(spec.hosts, 5050, s->masters,
+                                      SCHED_MAX_MASTERS, &n) ||
+               n == 0) {
+        cr_error("scheduler: bad master list '%s'", masters);
+        cr_master_spec_fini(&spec);
+        return -1;
+    } else {
+        s->n_masters = n;
+        set_target(s, &s->masters[0]);
+    }
+    cr_master_spec_fini(&spec);
+    return 0;
+}
+
 struct cr_sched *
 cr_sched_new(uv_loop_t *loop, const char *masters, const json_t *framework_info,
              const struct cr_sched_callbacks *cbs, void *data)
 {
-    struct cr_hostport list[SCHED_MAX_MASTERS];
-    size_t n = 0;
-    if (loop == NULL || masters == NULL ||
-        cr_hostport_parse_list(masters, 5050, list, SCHED_MAX_MASTERS, &n) ||
-        n == 0) {
-        cr_error("scheduler: bad master list '%s'",
-                 masters ? masters : "(null)");
+    if (loop == NULL || masters == NULL) {
+        cr_error("scheduler: no loop or no master list");
         return NULL;
     }
     if (!framework_info_ok(framework_info))
         return NULL;
 
     struct cr_sched *s = cr_xcalloc(1, sizeof(*s));
+    if (parse_masters(s, masters) != 0) {
+        free(s);
+        return NULL;
+    }
     s->loop = loop;
-    memcpy(s->masters, list, n * sizeof(list[0]));
-    s->n_masters = n;
-    set_target(s, &s->masters[0]);
     s->framework_info = json_deep_copy(framework_info);
     const char *id = cr_json_id(framework_info, "id");
     if (id)
@@ -227,40 +276,85 @@ on_backoff_timer(uv_timer_t *t)
     subscribe_now(s);
 }
 
+static void on_leader(void *arg, const struct cr_master_leader *l);
+
 int
 cr_sched_start(struct cr_sched *s)
 {
     if (s->state != CR_SCHED_IDLE || s->freeing)
         return CR_ESTATE;
+    if (s->zk) {
+        int rc = cr_master_detector_open(s->loop, &s->zk_url,
+                                         s->opts.zk_session_timeout, on_leader,
+                                         s, &s->detector);
+        if (rc != 0) {
+            cr_error("scheduler: cannot use ZooKeeper %s: %s", s->target_text,
+                     cr_strerror(rc));
+            return rc;
+        }
+        s->open_handles++;
+        sched_set_state(s, CR_SCHED_CONNECTING, "detecting the leader");
+        return 0;
+    }
     sched_set_state(s, CR_SCHED_CONNECTING, "start");
     uv_timer_start(&s->backoff_timer, on_backoff_timer, 0, 0);
     return 0;
 }
 
+/* One of the handles (or the detector) is closed; release s after the
+ * last. */
 static void
-on_handle_closed(uv_handle_t *h)
+release_one(struct cr_sched *s)
 {
-    struct cr_sched *s = h->data;
     if (--s->open_handles > 0)
         return;
+    void (*cb)(void *) = s->free_cb;
+    void *arg = s->free_arg;
     json_decref(s->framework_info);
     free(s->framework_id);
     free(s->stream_id);
+    cr_zk_url_fini(&s->zk_url);
     free(s);
+    if (cb)
+        cb(arg);
+}
+
+static void
+on_handle_closed(uv_handle_t *h)
+{
+    release_one(h->data);
+}
+
+static void
+on_detector_closed(void *arg)
+{
+    release_one(arg);
+}
+
+void
+cr_sched_close(struct cr_sched *s, void (*cb)(void *arg), void *arg)
+{
+    if (s == NULL || s->freeing)
+        return;
+    s->freeing = true;
+    s->free_cb = cb;
+    s->free_arg = arg;
+    sched_set_state(s, CR_SCHED_STOPPED, "freed");
+    cr_event_stream_close(s->stream);
+    s->stream = NULL;
+    sched_cancel_calls(s);
+    if (s->detector != NULL) {
+        cr_master_detector_close(s->detector, on_detector_closed, s);
+        s->detector = NULL;
+    }
+    uv_close((uv_handle_t *)&s->backoff_timer, on_handle_closed);
+    uv_close((uv_handle_t *)&s->watchdog, on_handle_closed);
 }
 
 void
 cr_sched_free(struct cr_sched *s)
 {
-    if (s == NULL || s->freeing)
-        return;
-    s->freeing = true;
-    sched_set_state(s, CR_SCHED_STOPPED, "freed");
-    cr_event_stream_close(s->stream);
-    s->stream = NULL;
-    sched_cancel_calls(s);
-    uv_close((uv_handle_t *)&s->backoff_timer, on_handle_closed);
-    uv_close((uv_handle_t *)&s->watchdog, on_handle_closed);
+    cr_sched_close(s, NULL, NULL);
 }
 
 enum cr_sched_state
@@ -359,11 +453,19 @@ sched_connection_lost(struct cr_sched *s, const char *reason)
                 s->target_text, reason);
         s->attempt = was_subscribed ? 1 : s->attempt + 1;
         s->redirects = 0;
-        s->cur = (s->cur + 1) % s->n_masters;
-        set_target(s, &s->masters[s->cur]);
-        schedule_retry(s,
-                       cr_sched_backoff_delay(&s->opts, s->attempt,
-                                              s->n_masters, random_jitter()));
+        if (!s->zk) {
+            s->cur = (s->cur + 1) % s->n_masters;
+            set_target(s, &s->masters[s->cur]);
+            schedule_retry(s, cr_sched_backoff_delay(&s->opts, s->attempt,
+                                                     s->n_masters,
+                                                     random_jitter()));
+        } else if (s->have_leader) {
+            set_target(s, &s->masters[0]);
+            schedule_retry(s, cr_sched_backoff_delay(&s->opts, s->attempt, 1,
+                                                     random_jitter()));
+        } else {
+            sched_set_state(s, CR_SCHED_BACKOFF, "no leading master");
+        }
     }
     if (s->cbs.disconnected)
         s->cbs.disconnected(s, s->data, reason);
@@ -477,7 +579,7 @@ subscribe_now(struct cr_sched *s)
         .on_event = on_stream_event,
         .on_close = on_stream_close,
     };
-    if (s->freeing || s->stream != NULL)
+    if (s->freeing || s->stream != NULL || (s->zk && !s->have_leader))
         return;
     char *body = subscribe_body(s);
     sched_set_state(s, CR_SCHED_CONNECTING, "subscribing");
@@ -512,4 +614,48 @@ sched_on_subscribed(struct cr_sched *s, const char *framework_id,
     s->redirects = 0;
     sched_set_state(s, CR_SCHED_SUBSCRIBED, "SUBSCRIBED");
     watchdog_arm(s);
+}
+
+/* ---- ZooKeeper ---- */
+
+/* The detector reports a new leader (l) or none (NULL): drop whatever is
+ * open or scheduled and go to the new leader. */
+static void
+on_leader(void *arg, const struct cr_master_leader *l)
+{
+    struct cr_sched *s = arg;
+    char reason[CR_HOST_MAX + 64];
+    s->have_leader = l != NULL;
+    if (l != NULL)
+        s->masters[0] = l->addr;
+    if (s->freeing || s->state == CR_SCHED_FAILED ||
+        s->state == CR_SCHED_STOPPED)
+        return;
+    if (l != NULL)
+        set_target(s, &l->addr);
+    snprintf(reason, sizeof(reason), "%s",
+             l != NULL ? "the leading master changed"
+                       : "no leading master in ZooKeeper");
+    bool was_live = s->stream != NULL;
+    if (s->tearing_down || s->fatal) {
+        if (was_live)
+            sched_connection_lost(s, reason);
+        return;
+    }
+    cr_event_stream_close(s->stream);
+    s->stream = NULL;
+    CR_FREE(s->stream_id);
+    uv_timer_stop(&s->watchdog);
+    uv_timer_stop(&s->backoff_timer);
+    s->attempt = 0;
+    s->redirects = 0;
+    if (l != NULL) {
+        cr_info("scheduler: leading master is %s (json.info_%010llu)",
+                s->target_text, (unsigned long long)l->seq);
+        schedule_retry(s, SCHED_LEADER_JITTER * random_unit());
+    } else {
+        sched_set_state(s, CR_SCHED_BACKOFF, "no leading master");
+    }
+    if (was_live && s->cbs.disconnected)
+        s->cbs.disconnected(s, s->data, reason);
 }

@@ -4,8 +4,14 @@
  * (POST /api/v1/scheduler, JSON) on a libuv loop.
  *
  * What it does for you:
- *  - SUBSCRIBE to one of a list of masters ("h1:5050,h2:5050"), keeping the
- *    Mesos-Stream-Id of the live subscription and tagging every call with it;
+ *  - SUBSCRIBE to one of a list of masters ("h1:5050,h2:5050"), or to the
+ *    leader elected in ZooKeeper ("zk://h1:2181,h2:2181/corral", or a
+ *    "file:///path" holding either form), keeping the Mesos-Stream-Id of
+ *    the live subscription and tagging every call with it;
+ *  - with ZooKeeper, follow the leader: when it changes, close the stream
+ *    at once and re-subscribe to the new leader (with the framework id)
+ *    after a random delay of at most 0.1 s; while no leader is known, wait
+ *    (state BACKOFF, nothing sent);
  *  - follow 307 redirects (Location "//leader:port/...") to the leader, move
  *    to the next master of the list on a connection failure or a 503, and
  *    retry with exponential backoff and jitter (capped, 15 s by default);
@@ -26,9 +32,12 @@
  *   IDLE --start--> CONNECTING --200--> SUBSCRIBING --SUBSCRIBED--> SUBSCRIBED
  *                     ^   |                 |                          |
  *                     |   | refused, 503,   | stream ends, heartbeats  |
- *                     |   | timeout (307:   | missed                   |
- *                     |   v  no wait)       v                          |
+ *                     |   | timeout (307:   | missed, leader changed   |
+ *                     |   v  no wait)       v  (ZooKeeper)             |
  *                     +-- BACKOFF <---------+--------------------------+
+ *
+ *   With ZooKeeper, CONNECTING after start means "detecting the leader"
+ *   until the first leader is known; BACKOFF also means "no leader known".
  *
  *   Any state -> FAILED when the master answers SUBSCRIBE with another 4xx
  *   or sends an ERROR event (e.g. "Framework has been removed"): retrying
@@ -115,6 +124,7 @@ struct cr_sched_options {
     double backoff_min;        /* first retry delay: 0.5 s */
     double backoff_max;        /* cap on the retry delay: 15 s */
     int max_missed_heartbeats; /* disconnect after this many: 5 */
+    double zk_session_timeout; /* ZooKeeper session (zk:// masters): 10 s */
 };
 
 /* The answer to one call. err 0: status/body are the master's answer (body
@@ -124,7 +134,10 @@ typedef void (*cr_sched_call_cb)(struct cr_sched *s, void *data, int err,
                                  int status, const char *body);
 
 /* Create a scheduler for the masters listed in masters ("host:port" or a
- * comma-separated list; default port 5050) subscribing with framework_info
+ * comma-separated list; default port 5050), or for the leader elected in
+ * ZooKeeper ("zk://[user:password@]host:port[,...]/path"), or for what the
+ * file in "file:///path" holds (either form; read here), subscribing with
+ * framework_info
  * (a FrameworkInfo object; borrowed, copied; must have "user" and "name";
  * an "id" makes the first SUBSCRIBE a re-subscription). cbs is copied.
  * Returns NULL (and logs why) on a bad master list or FrameworkInfo.
@@ -135,14 +148,21 @@ struct cr_sched *cr_sched_new(uv_loop_t *loop, const char *masters,
 /* Replace the tunables (before cr_sched_start()). */
 void cr_sched_set_options(struct cr_sched *s,
                           const struct cr_sched_options *opts);
-/* Start subscribing (the first attempt starts at once). 0, or CR_ESTATE if
- * already started. */
+/* Start subscribing (the first attempt starts at once; with ZooKeeper, the
+ * ZooKeeper session is opened and the first attempt follows the first
+ * leader). 0, CR_ESTATE if already started, or (ZooKeeper) the error of
+ * opening the session (the scheduler stays IDLE). */
 int cr_sched_start(struct cr_sched *s);
 /* Close the stream and timers, cancel pending calls (their cb runs with
  * CR_ECANCELED_OP, synchronously) and release the scheduler once libuv has
  * closed its handles: keep running the loop afterwards. No event callback
  * runs after this. NULL-safe. Does not tear the framework down. */
 void cr_sched_free(struct cr_sched *s);
+/* cr_sched_free(), then cb(arg) once the scheduler is released (with
+ * ZooKeeper, after its session is closed, which takes a round trip to the
+ * servers): run the loop until then before closing every handle of the
+ * loop with uv_walk(). NULL-safe (cb does not run for NULL). */
+void cr_sched_close(struct cr_sched *s, void (*cb)(void *arg), void *arg);
 
 /* The current state; see the diagram above. */
 enum cr_sched_state cr_sched_state(const struct cr_sched *s);
@@ -155,7 +175,8 @@ const char *cr_sched_framework_id(const struct cr_sched *s);
 const char *cr_sched_stream_id(const struct cr_sched *s);
 /* The FrameworkInfo sent on SUBSCRIBE (with "id" once known). Borrowed. */
 const json_t *cr_sched_framework_info(const struct cr_sched *s);
-/* Where the current or last subscription went ("host:port"). Borrowed. */
+/* Where the current or last subscription went ("host:port"; with
+ * ZooKeeper, the masked zk:// URL until a leader is known). Borrowed. */
 const char *cr_sched_master(const struct cr_sched *s);
 
 /* ---- Calls (see the async contract above) ---- */

@@ -32,7 +32,7 @@ struct sched_pending_call;
 struct cr_sched {
     uv_loop_t *loop;
     struct cr_hostport masters[SCHED_MAX_MASTERS];
-    size_t n_masters; /* 0 with ZooKeeper */
+    size_t n_masters;          /* 0 with ZooKeeper */
     size_t cur;                /* index into masters of the last attempt */
     struct cr_hostport target; /* where SUBSCRIBE and calls go */
     char target_text[CR_HOST_MAX + 16];
@@ -55,8 +55,8 @@ struct cr_sched {
     bool have_leader;                    /* masters[0] is the leader */
 
     uv_timer_t backoff_timer;
-    uv_timer_t watchdog; /* heartbeat watchdog */
-    int open_handles;    /* handles (and the detector) not yet closed */
+    uv_timer_t watchdog;        /* heartbeat watchdog */
+    int open_handles;           /* handles (and the detector) not yet closed */
     void (*free_cb)(void *arg); /* cr_sched_close() */
     void *free_arg;
     bool freeing;

@@ -101,6 +101,61 @@ class NoLeader(unittest.TestCase):
             c.close()
 
 
+class LocalHA(unittest.TestCase):
+    """`corral local --ha`: ZooKeeper, three masters and an agent that
+    follows the leader; killing the leader hands over to a standby."""
+
+    def test_local_ha_survives_leader_kill(self):
+        import os
+        import re
+        import subprocess
+        import tempfile
+        from harness import BIN, Proc
+        d = tempfile.mkdtemp(prefix="corral-lha-")
+        ready = os.path.join(d, "ready")
+        p = Proc("local", [os.path.join(BIN, "corral"), "local", "--ha",
+                           "--agents", "1", "--port", "0", "--work_dir",
+                           os.path.join(d, "c"), "--ready_file", ready], d)
+        try:
+            wait_for(lambda: os.path.exists(ready), 120, "local --ha")
+            out = p.output()
+            masters = re.findall(r"ha_master: 127.0.0.1:(\d+) pid (\d+)"
+                                 r"( \(leader\))?", out)
+            self.assertEqual(len(masters), 3, out)
+            leader = [m for m in masters if m[2]][0]
+            os.kill(int(leader[1]), signal.SIGKILL)
+
+            def new_leader_with_agent():
+                for port, _pid, _ in masters:
+                    if port == leader[0]:
+                        continue
+                    st, _, body = http_json("GET", "127.0.0.1", int(port),
+                                            "/metrics/snapshot")
+                    m = json.loads(body)
+                    if m["master/elected"] == 1 and \
+                            m["master/slaves_active"] == 1:
+                        return port
+                return None
+            port = wait_for(new_leader_with_agent, 60,
+                            "a standby to lead with the agent back")
+            out = subprocess.run(
+                [os.path.join(BIN, "corral"), "execute", "--master",
+                 "127.0.0.1:%s" % port, "--command", "echo ha-ok"],
+                capture_output=True, text=True, timeout=60)
+            self.assertEqual(out.stdout.strip(), "ha-ok", out.stderr)
+        finally:
+            p.send_signal(signal.SIGINT)
+            rc = p.stop(secs=60)
+            import shutil
+            shutil.rmtree(d, ignore_errors=True)
+        self.assertEqual(rc, 0)
+        pids = [int(m[1]) for m in masters]
+        for pid in pids:
+            self.assertFalse(os.path.exists("/proc/%d" % pid) and
+                             open("/proc/%d/stat" % pid).read().split()[2]
+                             != "Z", "master %d still running" % pid)
+
+
 class Flags(unittest.TestCase):
     def test_zk_needs_quorum(self):
         import subprocess
