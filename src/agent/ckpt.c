@@ -211,6 +211,7 @@ struct op {
     char *path;   /* file, link or directory */
     char *target; /* OP_SYMLINK */
     struct cr_buf data;
+    int prepared; /* result of op_prepare (worker thread) */
     struct op *next;
     UT_hash_handle hh; /* appends by path */
 };
@@ -360,14 +361,19 @@ work_batch(uv_work_t *w)
     if (b->ops == NULL)
         return;
     for (struct op *o = b->ops; o; o = o->next) {
-        note_err(b, op_prepare(o));
+        o->prepared = op_prepare(o);
+        note_err(b, o->prepared);
         renames |= o->kind == OP_WRITE || o->kind == OP_SYMLINK;
     }
-    note_err(b, sync_fs_of(b->ops->path));
-    if (!renames)
+    int rc = sync_fs_of(b->ops->path);
+    note_err(b, rc);
+    /* Never rename a file whose new content may not be whole or durable
+     * into place: a failed write leaves the old file as it was. */
+    if (!renames || rc != 0)
         return;
     for (struct op *o = b->ops; o; o = o->next)
-        note_err(b, op_commit(o));
+        if (o->prepared == 0)
+            note_err(b, op_commit(o));
     note_err(b, sync_fs_of(b->ops->path));
 }
 

@@ -27,6 +27,7 @@ struct upd {
     char *uuid;
     int state;
     bool durable;
+    bool ck_failed; /* its checkpoint failed: sum_tick tries again */
     struct upd *next;
 };
 
@@ -220,11 +221,16 @@ on_checkpointed(void *arg, int err)
         struct stream *s = NULL;
         HASH_FIND_STR(m->streams, c->key, s);
         struct upd *u = s ? queue_find(s, c->uuid) : NULL;
-        if (err != 0)
-            cr_error("status update %s not checkpointed: %s", c->uuid,
-                     cr_strerror(err));
-        else if (u != NULL)
+        if (err != 0) {
+            /* Not durable, so not forwarded; retried from sum_tick so a
+             * passing disk error does not stall the task's stream. */
+            cr_error("status update %s not checkpointed (will retry): %s",
+                     c->uuid, cr_strerror(err));
+            if (u != NULL)
+                u->ck_failed = true;
+        } else if (u != NULL) {
             on_durable(m, s, u);
+        }
     }
     free(c->key);
     free(c->uuid);
@@ -394,6 +400,11 @@ sum_tick(struct sum *m, uint64_t now_ms)
     struct stream *s, *tmp;
     HASH_ITER(hh, m->streams, s, tmp)
     {
+        for (struct upd *u = s->head; u; u = u->next)
+            if (u->ck_failed) {
+                u->ck_failed = false;
+                checkpoint_update(m, s, u);
+            }
         if (!s->sent || s->head == NULL || now_ms < s->next_retry)
             continue;
         s->interval *= 2;

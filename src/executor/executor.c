@@ -304,6 +304,16 @@ on_escalate(uv_timer_t *timer)
     signal_task(t, SIGKILL);
 }
 
+/* Grace periods come from the network (kill_policy): keep the conversion
+ * to milliseconds defined for any double. */
+static double
+clamp_grace(double grace)
+{
+    if (!(grace > 0))
+        return 0;
+    return grace > 1e7 ? 1e7 : grace;
+}
+
 /* A later kill may shorten the grace period, counted from the first
  * SIGTERM (as upstream's command executor); it never lengthens it. */
 static void
@@ -312,7 +322,7 @@ shorten_grace(struct ex_executor *x, struct ex_task *t, double grace)
     if (!uv_is_active((uv_handle_t *)&t->escalate))
         return; /* SIGKILL already sent */
     uint64_t elapsed = uv_now(x->loop) - t->kill_started;
-    uint64_t want = (uint64_t)(grace * 1000);
+    uint64_t want = (uint64_t)(clamp_grace(grace) * 1000);
     uint64_t left = want > elapsed ? want - elapsed : 0;
     if (left < uv_timer_get_due_in(&t->escalate))
         uv_timer_start(&t->escalate, on_escalate, left, 0);
@@ -336,7 +346,8 @@ kill_task(struct ex_executor *x, struct ex_task *t, double grace)
         send_status(x, t, "TASK_KILLING", NULL, NULL);
     signal_task(t, SIGTERM);
     t->kill_started = uv_now(x->loop);
-    uv_timer_start(&t->escalate, on_escalate, (uint64_t)(grace * 1000), 0);
+    uv_timer_start(&t->escalate, on_escalate,
+                   (uint64_t)(clamp_grace(grace) * 1000), 0);
 }
 
 static int

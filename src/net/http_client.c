@@ -356,7 +356,10 @@ exch_complete(struct exch *x, bool reusable)
     x->c = NULL;
     if (c != NULL) {
         c->x = NULL;
-        if (reusable && x->poolable && !c->closing) {
+        /* A server may answer before it has read all of our request;
+         * such a connection still has a write in flight and cannot be
+         * reused until it completes, so it is closed instead. */
+        if (reusable && x->poolable && !c->closing && c->wbuf == NULL) {
             uv_timer_stop(&c->timer);
             pool_put(c);
         } else {
