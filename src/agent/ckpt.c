@@ -211,7 +211,8 @@ struct op {
     char *path;   /* file, link or directory */
     char *target; /* OP_SYMLINK */
     struct cr_buf data;
-    int prepared; /* result of op_prepare (worker thread) */
+    int prepared;    /* result of op_prepare (worker thread) */
+    bool superseded; /* a later op of the batch writes the same path */
     struct op *next;
     UT_hash_handle hh; /* appends by path */
 };
@@ -353,6 +354,20 @@ note_err(struct batch *b, int rc)
         b->err = rc;
 }
 
+/* Two writes of one file in a batch share "<path>.tmp": the later one's
+ * content is what is left there, so only the later one is renamed (the
+ * earlier rename would take the file and leave the later one nothing). */
+static void
+mark_superseded(struct batch *b)
+{
+    for (struct op *o = b->ops; o; o = o->next) {
+        if (o->kind != OP_WRITE && o->kind != OP_SYMLINK)
+            continue;
+        for (struct op *l = o->next; l && !o->superseded; l = l->next)
+            o->superseded = l->kind == o->kind && strcmp(l->path, o->path) == 0;
+    }
+}
+
 static void
 work_batch(uv_work_t *w)
 {
@@ -360,6 +375,7 @@ work_batch(uv_work_t *w)
     bool renames = false;
     if (b->ops == NULL)
         return;
+    mark_superseded(b);
     for (struct op *o = b->ops; o; o = o->next) {
         o->prepared = op_prepare(o);
         note_err(b, o->prepared);
@@ -372,7 +388,7 @@ work_batch(uv_work_t *w)
     if (!renames || rc != 0)
         return;
     for (struct op *o = b->ops; o; o = o->next)
-        if (o->prepared == 0)
+        if (o->prepared == 0 && !o->superseded)
             note_err(b, op_commit(o));
     note_err(b, sync_fs_of(b->ops->path));
 }

@@ -40,6 +40,7 @@ int cmd_ps(int argc, char **argv);
 int cmd_agents(int argc, char **argv);
 int cmd_frameworks(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
+int cmd_submit(int argc, char **argv);
 
 /* $CORRAL_MASTER, or 127.0.0.1:5050. */
 const char *cli_default_master(void);

@@ -23,6 +23,7 @@ static const struct command commands[] = {
     {"agents", cmd_agents, "list agents"},
     {"frameworks", cmd_frameworks, "list frameworks"},
     {"logs", cmd_logs, "print a task's stdout or stderr"},
+    {"submit", cmd_submit, "submit a driver to a Spark cluster dispatcher"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))

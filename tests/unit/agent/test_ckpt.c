@@ -127,12 +127,23 @@ test_group_commit(void **state)
     assert_int_equal(len, strlen(data));
     assert_string_equal(data + len - 13, "line 49\ntail\n");
     free(data);
+    /* The same file written twice in one batch: the later content wins
+     * and the batch succeeds (both writes share one temporary file). */
+    ckpt_write(q, info, "{\"v\":1}", 7);
+    ckpt_write(q, info, "{\"v\":2}", 7);
+    ckpt_barrier(q, on_barrier, NULL);
+    uv_run(&loop, UV_RUN_DEFAULT);
+    assert_int_equal(barrier_calls, 3);
+    assert_int_equal(barrier_err, 0);
+    assert_int_equal(ckpt_read_file(info, 10000, &data, &len), 0);
+    assert_string_equal(data, "{\"v\":2}");
+    free(data);
     /* A failing operation reports its error to the batch's barrier. */
     char *bad = cr_xasprintf("%s/x/task.info/sub/file", d);
     ckpt_write(q, bad, "z", 1);
     ckpt_barrier(q, on_barrier, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
-    assert_int_equal(barrier_calls, 3);
+    assert_int_equal(barrier_calls, 4);
     assert_true(barrier_err < 0);
     ckpt_queue_free(q);
     uv_run(&loop, UV_RUN_DEFAULT);
