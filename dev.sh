@@ -31,12 +31,12 @@ case "$cmd" in
     build build
     ;;
   test)
-    scripts/install-deps.sh --gotest --zookeeper
+    scripts/install-deps.sh --gotest --zookeeper --webui
     build build -DCR_WERROR=ON
     cd build && ctest --output-on-failure -j "$jobs" "$@"
     ;;
   test-asan)
-    scripts/install-deps.sh --asan --gotest --zookeeper
+    scripts/install-deps.sh --asan --gotest --zookeeper --webui
     CC=clang build build-asan -DCR_WERROR=ON -DCMAKE_BUILD_TYPE=Debug \
       -DCR_SANITIZE="address;undefined"
     cd build-asan && CR_TEST_TIMEOUT_MULT=3 \

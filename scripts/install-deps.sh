@@ -3,9 +3,11 @@
 #
 # Install the Debian 12 packages Corral builds and tests with, but only
 # those that are missing (a no-op on a machine that has them all).
-# Usage: scripts/install-deps.sh [--asan] [--zookeeper] [--gotest]
+# Usage: scripts/install-deps.sh [--asan] [--zookeeper] [--gotest] [--webui]
 #   --gotest: Go and the mesos-go v1 library, for the test that runs a
 #             mesos-go framework against the master (built offline).
+#   --webui:  Chromium, and Node.js/npm unless already on the PATH, for the
+#             web UI test (tests/integration/test_webui.py).
 set -euo pipefail
 
 pkgs=(cmake ninja-build pkg-config gcc libc6-dev make
@@ -17,6 +19,8 @@ for arg in "$@"; do
     --asan) pkgs+=(clang libclang-rt-14-dev) ;;
     --zookeeper) pkgs+=(zookeeper) ;;
     --gotest) pkgs+=(golang-go golang-github-mesos-mesos-go-dev) ;;
+    --webui) pkgs+=(chromium)
+             command -v npm >/dev/null 2>&1 || pkgs+=(nodejs npm) ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 1 ;;
   esac
 done

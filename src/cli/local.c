@@ -450,7 +450,9 @@ start_master(struct local *l, int i)
         cr_xasprintf("--ip=%s", l->ip),
         cr_xasprintf("--port=%ld", l->port ? l->port + i : 0),
         cr_xasprintf("--work_dir=%s", wd),
-        cr_xstrdup("--registry=in_memory"),
+        /* With --ha the registry lives in the masters' replicated log. */
+        cr_xstrdup(l->ha ? "--registry=replicated_log"
+                         : "--registry=in_memory"),
         cr_xasprintf("--ready_file=%s", ready),
         l->ha ? cr_xasprintf("--zk=%s", l->zk_url) : NULL,
         l->ha ? cr_xstrdup("--quorum=2") : NULL,

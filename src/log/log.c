@@ -261,11 +261,11 @@ on_fetch_timeout(uv_timer_t *t)
              d);
     describe_into(log, prefix);
     cr_error("%s", log->why);
+    cr_log_done_cb cb = log->recover_cb;
+    log->recover_cb = NULL;
     cr_log_coord_free(log->coord); /* on_elected sees recover_cb NULL */
     log->coord = NULL;
     log->waiting_voting = false;
-    cr_log_done_cb cb = log->recover_cb;
-    log->recover_cb = NULL;
     if (cb)
         cb(log->recover_data, CR_ETIMEOUT, log->why);
 }
@@ -326,6 +326,26 @@ drop_writer(struct cr_log *log, int err)
     cr_log_coord_free(c); /* callbacks see finished ops or log->coord NULL */
     while (log->ops)
         wop_finish(log->ops, err, log->why);
+}
+
+void
+cr_log_resign(struct cr_log *log)
+{
+    if (log->recover_cb == NULL && log->coord == NULL && !log->writer) {
+        log->deposed = false;
+        return;
+    }
+    snprintf(log->why, sizeof(log->why),
+             "replicated log: this master resigned as the writer");
+    cr_info("%s", log->why);
+    uv_timer_stop(&log->fetch_timer);
+    log->waiting_voting = false;
+    cr_log_done_cb cb = log->recover_cb;
+    log->recover_cb = NULL; /* on_elected sees it NULL */
+    drop_writer(log, CR_ECANCELED_OP);
+    log->deposed = false; /* a later recover may make us the writer again */
+    if (cb)
+        cb(log->recover_data, CR_ECANCELED_OP, log->why);
 }
 
 static void on_coord_done(void *data, int err, uint64_t position);

@@ -79,6 +79,13 @@ struct cr_log_replica *cr_log_local_replica(struct cr_log *log);
  * cb(err 0 | CR_ETIMEOUT | ..., why). CR_ESTATE if already running or
  * done. */
 int cr_log_recover(struct cr_log *log, cr_log_done_cb cb, void *data);
+/* Stop being the writer, or stop becoming it (the master lost its
+ * leadership): a pending recover and pending writes get CR_ECANCELED_OP
+ * (from inside this call) and the coordinator is dropped. The replica keeps
+ * voting, and a later cr_log_recover starts over with a new coordinator
+ * whose ballot is above every one this replica promised. No-op when
+ * neither writing nor recovering. */
+void cr_log_resign(struct cr_log *log);
 /* Append len bytes (<= CR_LOG_MAX_VALUE); cb gets its position. Writer
  * only (CR_ESTATE before recover, CR_ENOTLEADER once deposed). */
 int cr_log_append(struct cr_log *log, const void *bytes, size_t len,

@@ -17,6 +17,7 @@
 #include "call_validate.h"
 #include "master.h"
 #include "net/recordio.h"
+#include "operator_api.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +114,7 @@ agent_remove(struct master *m, struct magent *a, const char *why)
                                  "agent_id", cr_json_id_new(a->id)));
     }
     allocator_remove_agent(m->allocator, a->id);
+    operator_event_agent_removed(m, a->id);
     HASH_DEL(m->agents, a);
     agent_free(a);
 }
@@ -139,8 +141,10 @@ agents_check_removal(struct master *m, double now)
     HASH_ITER(hh, m->agents, a, tmp)
     {
         if (a->state == AGENT_DISCONNECTED &&
-            now - a->disconnected_at >= budget)
+            now - a->disconnected_at >= budget) {
+            admission_mark_unreachable(m, a->id);
             agent_remove(m, a, "health check timed out");
+        }
     }
 }
 
@@ -277,9 +281,7 @@ agent_new(struct master *m, const char *id, json_t *info,
 {
     struct magent *a = cr_xcalloc(1, sizeof(*a));
     a->master = m;
-    a->id = id ? cr_xstrdup(id)
-               : cr_xasprintf("%s-S%llu", m->id,
-                              (unsigned long long)m->next_agent++);
+    a->id = cr_xstrdup(id);
     const char *host = cr_json_str(info, "hostname");
     double port = 5051;
     cr_json_num(info, "port", &port);
@@ -314,25 +316,38 @@ validate_agent_info(json_t *info, struct cr_resources *total, char *err,
     return NULL;
 }
 
+/* Check the subscription, then let the registry decide (admission.c). */
 static void
 handle_subscribe(struct master *m, struct cr_http_req *req, json_t *call)
 {
-    json_t *sub = json_object_get(call, "subscribe");
-    json_t *info = json_object_get(sub, "agent_info");
+    json_t *info =
+        json_object_get(json_object_get(call, "subscribe"), "agent_info");
     struct cr_resources total;
     char err[256];
     char msg[320];
     cr_resources_init(&total);
     const char *why = validate_agent_info(info, &total, err, sizeof(err));
+    cr_resources_fini(&total);
     if (why) {
         snprintf(msg, sizeof(msg), "Invalid agent subscription: %s", why);
-        cr_resources_fini(&total);
         cr_http_respond_text(req, 400, msg);
         return;
     }
-    const char *id = cr_json_id(info, "id");
+    admission_subscribe(m, req, call);
+}
+
+void
+agent_subscribe_accept(struct master *m, struct cr_http_req *req, json_t *call,
+                       const char *id)
+{
+    json_t *sub = json_object_get(call, "subscribe");
+    json_t *info = json_object_get(sub, "agent_info");
+    struct cr_resources total;
+    char err[256];
+    cr_resources_init(&total);
+    (void)validate_agent_info(info, &total, err, sizeof(err));
+    bool rereg = cr_json_id(info, "id") != NULL;
     struct magent *a = agent_find(m, id);
-    bool rereg = id != NULL;
     if (a == NULL) {
         a = agent_new(m, id, info, &total);
     } else {
@@ -357,6 +372,7 @@ handle_subscribe(struct master *m, struct cr_http_req *req, json_t *call)
     a->stream = cr_http_stream_start(req, 200, "application/json", hdr,
                                      on_agent_stream_closed, a);
     set_state(a, AGENT_CONNECTED, rereg ? "re-subscribed" : "subscribed");
+    operator_event_agent_added(m, a);
     agent_send(m, a,
                json_pack("{s:s, s:{s:o, s:f, s:o}}", "type", "SUBSCRIBED",
                          "subscribed", "agent_id", cr_json_id_new(a->id),

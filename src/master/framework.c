@@ -16,6 +16,7 @@
 #include "base/mem.h"
 #include "master.h"
 #include "net/recordio.h"
+#include "operator_api.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,7 @@ framework_disconnect(struct master *m, struct mframework *f)
     set_state(f, FRAMEWORK_DISCONNECTED, "stream closed");
     allocator_deactivate_framework(m->allocator, f->id);
     offers_rescind_for_framework(m, f->id);
+    operator_event_framework(m, f, OPERATOR_FW_UPDATED);
 }
 
 static void
@@ -132,6 +134,7 @@ framework_remove(struct master *m, struct mframework *f, const char *why)
     while ((long)json_array_size(m->completed_frameworks) >
            m->flags.max_completed_frameworks)
         json_array_remove(m->completed_frameworks, 0);
+    operator_event_framework(m, f, OPERATOR_FW_REMOVED);
     framework_free(f);
 }
 

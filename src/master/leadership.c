@@ -19,6 +19,8 @@
  * agents, tasks, offers) dropped before anything else runs, so there is
  * never a moment where two masters both serve. Frameworks and agents then
  * find the new leader and re-register with it, as after any failover.
+ * Between ELECTED and LEADING the registry is recovered (recovery.c);
+ * losing leadership meanwhile cancels the recovery.
  *
  * Loop thread only.
  */
@@ -101,18 +103,17 @@ on_contender(void *arg, enum cr_zk_contender_event ev, uint64_t seq,
                 (unsigned long long)seq);
         break;
     case CR_ZK_ELECTED:
-        m->leading = true;
         m->elected_time = cr_wall_secs();
         cr_info("elected leading master (json.info_%010llu)",
                 (unsigned long long)seq);
-        master_allocate_soon(m);
+        master_elected(m); /* leads once the registry is recovered */
         break;
     case CR_ZK_LOST:
-        if (m->leading) {
+        if (m->leading || m->recovering) {
             cr_warn("lost leadership (%s): dropping all state and standing "
                     "by",
                     reason ? reason : "?");
-            m->leading = false;
+            master_demoted(m);
             master_reset_state(m);
         } else {
             cr_info("left the election (%s)", reason ? reason : "?");
@@ -138,11 +139,11 @@ int
 leadership_start(struct master *m, char *err, size_t errlen)
 {
     if (m->flags.zk == NULL) {
-        m->leading = true;
         m->leader_known = true;
         m->leader_host = cr_xstrdup(m->hostname);
         m->leader_port = m->advertise_port;
         m->leader_info = master_info_json(m);
+        master_elected(m);
         return 0;
     }
     struct cr_zk_url url;

@@ -8,7 +8,10 @@
 #include "allocator.h"
 #include "base/flags.h"
 #include "base/log.h"
+#include "base/mem.h"
 #include "master.h"
+#include "operator_api.h"
+#include "zk/url.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -43,9 +46,26 @@ static struct cr_flag flag_table[] = {
     F("cluster", CR_FLAG_STRING, NULL, "Human readable name of the cluster.",
       cluster),
     F("work_dir", CR_FLAG_STRING, NULL,
-      "Where to keep the registry's replicated log.", work_dir),
+      "Where to keep the registry's replicated log (required with "
+      "--registry=replicated_log).",
+      work_dir),
     F("registry", CR_FLAG_STRING, "in_memory",
-      "Registry store: in_memory (replicated_log comes with --zk).", registry),
+      "Registry store: replicated_log (the default with --zk: admitted, "
+      "unreachable and gone agents and weights survive failovers) or "
+      "in_memory (lost when the master exits; for development).",
+      registry),
+    F("registry_fetch_timeout", CR_FLAG_DURATION, "1mins",
+      "How long an elected master may take to recover the registry from a "
+      "quorum of replicas before it exits.",
+      registry_fetch_timeout),
+    F("registry_store_timeout", CR_FLAG_DURATION, "20secs",
+      "How long a registry write may take to reach a quorum of replicas "
+      "before the master exits.",
+      registry_store_timeout),
+    F("log_auto_initialize", CR_FLAG_BOOL, "true",
+      "Let a set of empty replicas initialise the replicated log by "
+      "themselves.",
+      log_auto_initialize),
     F("zk", CR_FLAG_STRING, NULL,
       "ZooKeeper URL for leader election: zk://host:port,.../path, "
       "zk://user:pass@.../path or file:///path/to/file.",
@@ -53,7 +73,8 @@ static struct cr_flag flag_table[] = {
     F("zk_session_timeout", CR_FLAG_DURATION, "10secs",
       "ZooKeeper session timeout.", zk_session_timeout),
     F("quorum", CR_FLAG_INT, NULL,
-      "Size of a quorum of masters for the registry (required with --zk).",
+      "Size of a quorum of masters for the registry: a strict majority (2 "
+      "of 3, 3 of 5); required with --zk.",
       quorum),
     F("allocation_interval", CR_FLAG_DURATION, "1secs",
       "Time between full allocation passes.", allocation_interval),
@@ -82,12 +103,31 @@ static struct cr_flag flag_table[] = {
       min_allocatable_resources),
     F("logging_level", CR_FLAG_STRING, "INFO",
       "Log level: ERROR, WARNING, INFO or DEBUG.", logging_level),
+    {"max_operator_event_stream_subscribers", CR_FLAG_INT, "1000",
+     "Operator event stream subscribers kept (the oldest is closed).",
+     &operator_max_subscribers, NULL, NULL, false},
     F("ready_file", CR_FLAG_STRING, NULL,
       "Write the bound port to this file once listening (for scripts).",
       ready_file),
 };
 
 #define N_FLAGS (sizeof(flag_table) / sizeof(flag_table[0]))
+
+/* --registry defaults to replicated_log when --zk is given (Mesos's
+ * default), to in_memory otherwise. */
+static void
+default_registry(struct master *m)
+{
+    for (size_t i = 0; i < N_FLAGS; i++) {
+        struct cr_flag *fl = &flag_table[i];
+        if (strcmp(fl->name, "registry") != 0 || fl->given ||
+            m->flags.zk == NULL)
+            continue;
+        free(fl->value);
+        fl->value = cr_xstrdup("replicated_log");
+        m->flags.registry = fl->value;
+    }
+}
 
 static int
 check_flags(struct master *m, char *err, size_t errlen)
@@ -108,16 +148,31 @@ check_flags(struct master *m, char *err, size_t errlen)
                  f->registry);
         return -1;
     }
-    if (strcmp(f->registry, "replicated_log") == 0) {
-        snprintf(err, errlen,
-                 "--registry=replicated_log is not available yet; the "
-                 "registry is kept in memory (--registry=in_memory)");
-        return -1;
-    }
     if (f->zk != NULL && f->quorum < 1) {
         snprintf(err, errlen,
                  "--quorum is required with --zk: set it to a majority of "
                  "the masters (2 of 3, 3 of 5)");
+        return -1;
+    }
+    if (f->zk != NULL) {
+        struct cr_zk_url url;
+        if (cr_zk_url_parse(f->zk, &url, err, errlen) != 0)
+            return -1;
+        cr_zk_url_fini(&url);
+    }
+    if (strcmp(f->registry, "replicated_log") == 0 &&
+        (f->work_dir == NULL || *f->work_dir == '\0')) {
+        snprintf(err, errlen,
+                 "--registry=replicated_log%s needs --work_dir: the "
+                 "directory for this master's log replica (or "
+                 "--registry=in_memory for development)",
+                 f->zk ? " (the default with --zk)" : "");
+        return -1;
+    }
+    if (f->registry_fetch_timeout <= 0 || f->registry_store_timeout <= 0) {
+        snprintf(err, errlen,
+                 "--registry_fetch_timeout and --registry_store_timeout "
+                 "must be positive");
         return -1;
     }
     if (f->zk_session_timeout <= 0) {
@@ -159,6 +214,7 @@ main(int argc, char **argv)
                        N_FLAGS);
         return 0;
     }
+    default_registry(m);
     if (check_flags(m, err, sizeof(err)) != 0) {
         fprintf(stderr, "corral-master: %s\n", err);
         return 1;

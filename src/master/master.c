@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "net/http_client.h"
+#include "registry.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -106,6 +107,7 @@ on_tick(uv_timer_t *t)
     frameworks_check_failover(m, now);
     agents_check_removal(m, now);
     offers_check_timeout(m, now);
+    registry_check_reregistration(m, now);
 }
 
 static void
@@ -142,27 +144,20 @@ write_ready_file(const char *path, int port)
     return 0;
 }
 
+/* --weights, unless the replicated registry holds the weights (then the
+ * flag only seeds an empty registry: recovery.c). */
 static void
 apply_weights(struct master *m)
 {
-    if (m->flags.weights == NULL)
+    if (m->flags.weights == NULL ||
+        strcmp(m->flags.registry, "replicated_log") == 0)
         return;
-    char *copy = cr_xstrdup(m->flags.weights);
-    char *save = NULL;
-    for (char *tok = strtok_r(copy, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        char *eq = strchr(tok, '=');
-        if (eq == NULL)
-            continue;
-        *eq = '\0';
-        char *end;
-        double w = strtod(eq + 1, &end);
-        if (*end == '\0' && w > 0)
-            allocator_set_weight(m->allocator, tok, w);
-        else
-            cr_warn("ignoring bad weight '%s=%s'", tok, eq + 1);
-    }
-    free(copy);
+    struct registry_op op;
+    master_parse_weights(m->flags.weights, &op);
+    for (size_t i = 0; i < op.n_weights; i++)
+        allocator_set_weight(m->allocator, op.weights[i].role,
+                             op.weights[i].weight);
+    registry_op_fini(&op);
 }
 
 static int
@@ -263,6 +258,33 @@ close_walk_cb(uv_handle_t *h, void *arg)
         uv_close(h, NULL);
 }
 
+/* Listen, then open the registry and join the election. 0, or -1 after
+ * printing why. */
+static int
+start(struct master *m, int *bound)
+{
+    int rc = cr_http_server_listen(m->http, m->flags.ip, m->flags.port, bound);
+    if (rc != 0) {
+        fprintf(stderr, "corral-master: cannot listen on %s:%d: %s\n",
+                m->flags.ip, m->flags.port, strerror(-rc));
+        return -1;
+    }
+    setup_identity(m, *bound);
+    char err[512];
+    if (master_registry_open(m, err, sizeof(err)) != 0 ||
+        leadership_start(m, err, sizeof(err)) != 0) {
+        fprintf(stderr, "corral-master: %s\n", err);
+        return -1;
+    }
+    cr_info("master %s listening on %s:%d (advertised as %s:%d)", m->id,
+            m->flags.ip, *bound, m->advertise_ip, m->advertise_port);
+    if (m->flags.ready_file &&
+        (rc = write_ready_file(m->flags.ready_file, *bound)) != 0)
+        cr_warn("cannot write --ready_file %s: %s", m->flags.ready_file,
+                strerror(-rc));
+    return 0;
+}
+
 int
 master_run(struct master *m)
 {
@@ -270,23 +292,8 @@ master_run(struct master *m)
     uv_loop_init(&loop);
     m->loop = &loop;
     init_state(m);
-
     m->http = cr_http_server_new(&loop, master_handle_http, m);
-    int bound = 0;
-    int rc = cr_http_server_listen(m->http, m->flags.ip, m->flags.port, &bound);
-    if (rc != 0) {
-        fprintf(stderr, "corral-master: cannot listen on %s:%d: %s\n",
-                m->flags.ip, m->flags.port, strerror(-rc));
-        return -1;
-    }
-    setup_identity(m, bound);
-    char err[512];
-    if (leadership_start(m, err, sizeof(err)) != 0) {
-        fprintf(stderr, "corral-master: %s\n", err);
-        return -1;
-    }
-    init_timers(m);
-
+    init_timers(m); /* before leading: an elected master allocates soon */
     uv_signal_t sigint, sigterm;
     uv_signal_init(&loop, &sigint);
     uv_signal_init(&loop, &sigterm);
@@ -294,18 +301,16 @@ master_run(struct master *m)
     uv_signal_start(&sigint, on_signal, SIGINT);
     uv_signal_start(&sigterm, on_signal, SIGTERM);
 
-    cr_info("master %s listening on %s:%d (advertised as %s:%d)", m->id,
-            m->flags.ip, bound, m->advertise_ip, m->advertise_port);
-    if (m->flags.ready_file &&
-        (rc = write_ready_file(m->flags.ready_file, bound)) != 0)
-        cr_warn("cannot write --ready_file %s: %s", m->flags.ready_file,
-                strerror(-rc));
-
-    uv_run(&loop, UV_RUN_DEFAULT);
+    int bound = 0;
+    if (start(m, &bound) != 0)
+        m->exit_code = 1;
+    else
+        uv_run(&loop, UV_RUN_DEFAULT);
 
     /* Shut down in order: our own handles first, then let the libraries
      * (ZooKeeper group, HTTP) finish closing theirs on the loop. */
     leadership_stop(m);
+    master_registry_close(m); /* answers requests held for the registry */
     free_objects(m);
     free(m->hostname);
     free(m->advertise_ip);
@@ -323,5 +328,5 @@ master_run(struct master *m)
     uv_walk(&loop, close_walk_cb, NULL); /* anything a library left */
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_loop_close(&loop);
-    return 0;
+    return m->exit_code ? -1 : 0;
 }

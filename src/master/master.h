@@ -39,7 +39,11 @@
 #include <uv.h>
 
 struct allocator;
+struct cr_log;
 struct cr_zk_group;
+struct registrar;
+struct registry_op;
+struct replicas;
 
 struct master_flags {
     char *ip;
@@ -50,6 +54,9 @@ struct master_flags {
     char *cluster;
     char *work_dir;
     char *registry;
+    double registry_fetch_timeout;
+    double registry_store_timeout;
+    bool log_auto_initialize;
     char *zk;
     double zk_session_timeout;
     long quorum;
@@ -215,6 +222,16 @@ struct master {
     char *leader_host; /* the leader's address, for redirects */
     int leader_port;
     json_t *leader_info; /* the leader's MasterInfo, or NULL (owned) */
+    /* Registry (recovery.c). Elected masters recover it before leading:
+     * `recovering` is true from ELECTED until the registry is read. */
+    struct cr_log *log; /* --registry=replicated_log, else NULL */
+    struct registrar *registrar;
+    struct replicas *replicas; /* with --zk and a log */
+    char *log_self;            /* our replica's "host:port" */
+    bool recovering;
+    double recovered_at;   /* monotonic secs */
+    bool reregister_swept; /* unreachable marking after recovery done */
+    int exit_code;         /* set by master_fatal */
 };
 
 /* master.c */
@@ -241,6 +258,40 @@ void master_redirect(struct master *m, struct cr_http_req *req, bool keep_path);
 /* routes.c */
 void master_handle_http(struct cr_http_req *req, void *data);
 
+/* recovery.c */
+/* Open the registry: the replicated log (and its replica discovery) with
+ * --registry=replicated_log, and the registrar. 0, or -1 with a one-line
+ * reason in err. */
+int master_registry_open(struct master *m, char *err, size_t errlen);
+/* Close it (pending operations are canceled). NULL-safe parts. */
+void master_registry_close(struct master *m);
+/* This master was elected (or starts without --zk): recover the registry,
+ * then lead. */
+void master_elected(struct master *m);
+/* Leadership is gone: stop leading or recovering (the caller resets the
+ * state). */
+void master_demoted(struct master *m);
+bool master_is_recovering(const struct master *m);
+/* Something this master cannot serve past (the registry cannot be read or
+ * written, or another master took the log over): print why on stderr,
+ * stop serving at once and leave the loop; the process exits 1. */
+void master_fatal(struct master *m, const char *why);
+/* Parse --weights ("role=w,...") into a WEIGHTS op (bad items are warned
+ * about and skipped). */
+void master_parse_weights(const char *text, struct registry_op *op);
+/* After --agent_reregister_timeout from recovery, mark the registry's
+ * agents that did not come back unreachable (once). */
+void registry_check_reregistration(struct master *m, double now);
+
+/* admission.c */
+/* Answer an agent's SUBSCRIBE (already validated; takes req and a
+ * reference to call): accept it now, after committing it to the registry,
+ * or refuse it with an ERROR event. */
+void admission_subscribe(struct master *m, struct cr_http_req *req,
+                         json_t *call);
+/* Record in the registry that agent id failed its health checks. */
+void admission_mark_unreachable(struct master *m, const char *id);
+
 /* framework.c */
 struct mframework *framework_find(struct master *m, const char *id);
 void framework_send(struct master *m, struct mframework *f, json_t *event);
@@ -265,6 +316,10 @@ int api_parse_call(struct cr_http_req *req,
 
 /* agent_api.c */
 void agent_api_handle(struct master *m, struct cr_http_req *req);
+/* Accept a SUBSCRIBE admitted into the registry under id: start the
+ * agent's stream (SUBSCRIBED) and adopt what it reports. Takes req. */
+void agent_subscribe_accept(struct master *m, struct cr_http_req *req,
+                            json_t *call, const char *id);
 void agent_send(struct master *m, struct magent *a, json_t *event);
 struct magent *agent_find(struct master *m, const char *id);
 void agents_check_removal(struct master *m, double now);

@@ -11,7 +11,10 @@
 #include "allocator.h"
 #include "base/buf.h"
 #include "base/clock.h"
+#include "log/log.h"
 #include "master.h"
+#include "registrar.h"
+#include "replicas.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -87,7 +90,10 @@ object_metrics(struct master *m, json_t *o)
     put(o, "master/slaves_inactive", ag_disconnected);
     put(o, "master/slaves_connected", ag_connected);
     put(o, "master/slaves_disconnected", ag_disconnected);
-    put(o, "master/slaves_unreachable", 0);
+    put(o, "master/slaves_unreachable",
+        m->registrar ? (double)registrar_registry(m->registrar)
+                           ->count[REGISTRY_UNREACHABLE]
+                     : 0);
     put(o, "master/outstanding_offers", (double)HASH_COUNT(m->offers));
 }
 
@@ -104,6 +110,25 @@ task_metrics(struct master *m, json_t *o)
         key[n] = '\0';
         put(o, key, (double)m->stats.tasks_by_state[s]);
     }
+}
+
+/* Upstream's registrar metrics (the registrar/log ones only with a
+ * log). */
+static void
+registrar_metrics(struct master *m, json_t *o)
+{
+    struct registrar_stats rs = {0};
+    if (m->registrar)
+        registrar_get_stats(m->registrar, &rs);
+    put(o, "registrar/state_fetch_ms", rs.fetch_ms);
+    put(o, "registrar/state_store_ms", rs.store_ms);
+    put(o, "registrar/registry_size_bytes", (double)rs.size_bytes);
+    if (m->log == NULL)
+        return;
+    put(o, "registrar/log/recovered",
+        cr_log_local_status(m->log) == CR_LOG_VOTING ? 1 : 0);
+    put(o, "registrar/log/ensemble_size",
+        m->replicas ? (double)replicas_count(m->replicas) : 1);
 }
 
 static void
@@ -147,6 +172,7 @@ metrics_json(struct master *m)
     put(o, "allocator/mesos/allocation_run_ms", as.last_run_ms);
     put(o, "allocator/mesos/allocation_run_ms/max", as.max_run_ms);
     put(o, "allocator/mesos/filters", (double)as.filters);
+    registrar_metrics(m, o);
     system_metrics(o);
     return o;
 }

@@ -9,7 +9,12 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "log/log.h"
+#include "log/transport_http.h"
 #include "master.h"
+#include "operator_api.h"
+#include "registrar.h"
+#include "webui.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,13 +104,32 @@ handle_metrics(struct master *m, struct cr_http_req *req, bool prometheus)
     cr_buf_fini(&b);
 }
 
+#define REGISTRY_PATH "/registrar(1)/registry"
+
+/* GET /registrar(1)/registry: the leader's registry (registry.h's
+ * snapshot shape). */
+static void
+handle_registry(struct master *m, struct cr_http_req *req)
+{
+    char *text = registry_to_json_text(registrar_registry(m->registrar));
+    cr_http_respond_json(req, 200, text, strlen(text));
+    free(text);
+}
+
+/* POST /corral/v1/log: every master's replica answers its peers. */
+static void
+handle_log(struct master *m, struct cr_http_req *req)
+{
+    cr_log_http_handle(m->log ? cr_log_local_replica(m->log) : NULL, req);
+}
+
 /* Paths only the leader serves; a standby redirects them. */
 static bool
 leader_only(const char *path)
 {
     return strcmp(path, "/api/v1/scheduler") == 0 ||
            strcmp(path, "/corral/v1/agent") == 0 ||
-           strcmp(path, "/api/v1") == 0;
+           strcmp(path, "/api/v1") == 0 || strcmp(path, REGISTRY_PATH) == 0;
 }
 
 /* Strip a leading "/master" so both spellings route alike. */
@@ -126,10 +150,18 @@ master_handle_http(struct cr_http_req *req, void *data)
         strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0;
 
     cr_debug("%s %s from %s", req->method, req->path, req->peer);
-    if (leader_only(req->path) && !master_is_leader(m)) {
+    if (strcmp(req->path, CR_LOG_HTTP_PATH) == 0) {
+        handle_log(m, req);
+    } else if (leader_only(req->path) && master_is_recovering(m)) {
+        cr_http_respond_text(req, 503, "Master has not finished recovery");
+    } else if (leader_only(req->path) && !master_is_leader(m)) {
         master_redirect(m, req, true);
+    } else if (get && strcmp(req->path, REGISTRY_PATH) == 0) {
+        handle_registry(m, req);
     } else if (strcmp(req->path, "/api/v1/scheduler") == 0) {
         scheduler_api_handle(m, req);
+    } else if (strcmp(req->path, "/api/v1") == 0) {
+        operator_api_handle(m, req);
     } else if (strcmp(req->path, "/corral/v1/agent") == 0) {
         agent_api_handle(m, req);
     } else if (strcmp(p, "/health") == 0) {
@@ -147,6 +179,8 @@ master_handle_http(struct cr_http_req *req, void *data)
         handle_metrics(m, req, true);
     } else if (strcmp(p, "/redirect") == 0) {
         master_redirect(m, req, false);
+    } else if (webui_owns(req->path)) {
+        webui_handle(req);
     } else {
         cr_http_respond_text(req, 404, "Not Found");
     }

@@ -16,6 +16,7 @@
 #include "base/mem.h"
 #include "call_validate.h"
 #include "master.h"
+#include "operator_api.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -325,6 +326,8 @@ handle_subscribe(struct master *m, struct cr_http_req *req, json_t *call)
         m->flags.framework_heartbeat, "master_info", master_info_json(m));
     framework_send(m, f, ev);
     framework_send(m, f, json_pack("{s:s}", "type", "HEARTBEAT"));
+    operator_event_framework(
+        m, f, resubscribe ? OPERATOR_FW_UPDATED : OPERATOR_FW_ADDED);
 
     json_t *supp = json_object_get(sub, "suppressed_roles");
     size_t n_supp = json_array_size(supp);
@@ -564,6 +567,7 @@ handle_update_framework(struct master *m, struct mframework *f,
     json_decref(wrap);
     offers_rescind_for_framework(m, f->id);
     master_allocate_soon(m);
+    operator_event_framework(m, f, OPERATOR_FW_UPDATED);
     cr_http_respond(req, 200, NULL, NULL, 0, NULL);
 }
 

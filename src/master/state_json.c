@@ -9,6 +9,7 @@
 #include "base/mem.h"
 #include "master.h"
 #include "model/attributes.h"
+#include "registrar.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -151,9 +152,12 @@ state_json(struct master *m)
         "build_user", "corral", "start_time", m->start_time, "id", m->id, "pid",
         pid, "hostname", m->hostname, "activated_slaves", (json_int_t)activated,
         "deactivated_slaves", (json_int_t)deactivated, "unreachable_slaves",
-        (json_int_t)0, "slaves", agents, "frameworks", frameworks,
-        "completed_frameworks", m->completed_frameworks, "orphan_tasks",
-        json_array(), "unregistered_frameworks", json_array());
+        (json_int_t)(m->registrar ? registrar_registry(m->registrar)
+                                        ->count[REGISTRY_UNREACHABLE]
+                                  : 0),
+        "slaves", agents, "frameworks", frameworks, "completed_frameworks",
+        m->completed_frameworks, "orphan_tasks", json_array(),
+        "unregistered_frameworks", json_array());
     /* A standby says who leads (upstream omits elected_time there). */
     if (m->leading)
         json_object_set_new(j, "elected_time", json_real(m->elected_time));

@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "master.h"
+#include "operator_api.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -130,6 +131,7 @@ task_add(struct master *m, struct mframework *f, struct magent *a, json_t *info,
         json_array_append_new(
             t->statuses, json_pack("{s:s, s:f}", "state", task_state_name(st),
                                    "timestamp", cr_wall_secs()));
+    operator_event_task_added(m, t);
     return t;
 }
 
@@ -184,13 +186,15 @@ task_set_state(struct master *m, struct mtask *t, enum task_state st,
         return;
     change_state(m, t, st);
     record_status(t, task_state_name(st), timestamp, NULL);
+    operator_event_task_updated(m, t, NULL);
 }
 
 void
 task_apply_update(struct master *m, struct mtask *t, const json_t *status,
                   enum task_state latest)
 {
-    if (t->state != latest)
+    bool changed = t->state != latest;
+    if (changed)
         change_state(m, t, latest);
     double ts;
     if (!cr_json_num(status, "timestamp", &ts))
@@ -199,6 +203,8 @@ task_apply_update(struct master *m, struct mtask *t, const json_t *status,
                   json_object_get(status, "container_status"));
     json_decref(t->status);
     t->status = json_deep_copy(status);
+    if (changed)
+        operator_event_task_updated(m, t, status);
 }
 
 static void

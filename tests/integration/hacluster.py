@@ -1,14 +1,17 @@
 # SPDX-License-Identifier: Apache-2.0
 """A real ZooKeeper ensemble (scripts/zk-ensemble.sh) and masters running
-with --zk, for the high-availability tests."""
+with --zk, for the high-availability tests. With --zk the masters keep
+their registry in the replicated log (the default registry); agents follow
+the leader through zk:// (or are pointed at a master)."""
 import json
 import os
 import shutil
 import subprocess
 import tempfile
 
-from harness import (BIN, CLOSED_LOGS, SANITIZER_MARKS, Proc, http_json,
-                     read_port, wait_for)
+from harness import (BIN, CLOSED_LOGS, SANITIZER_MARKS, Proc,
+                     executor_pids, http_json, read_port, sanitizer_reports,
+                     wait_for)
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
                       "..", "scripts", "zk-ensemble.sh")
@@ -38,13 +41,16 @@ class HACluster:
     """N masters contending through one ZooKeeper."""
 
     def __init__(self, masters=3, zk_nodes=1, master_flags=(),
-                 session_timeout="2secs"):
+                 session_timeout="2secs", registry=None):
         self.dir = tempfile.mkdtemp(prefix="corral-ha-")
         self.procs = []
         self.masters = []
+        self.agents = {}
         self.zk = None
         self.flags = ["--quorum=%d" % (masters // 2 + 1),
                       "--zk_session_timeout=" + session_timeout]
+        if registry:
+            self.flags.append("--registry=" + registry)
         self.flags += list(master_flags)
         try:
             self.zk = ZooKeeper(self.dir, zk_nodes)
@@ -54,7 +60,7 @@ class HACluster:
             self.close()
             raise
 
-    def start_master(self, i, port=0):
+    def start_master(self, i, port=0, extra=()):
         ready = os.path.join(self.dir, "master%d.port" % i)
         if os.path.exists(ready):
             os.unlink(ready)
@@ -62,7 +68,7 @@ class HACluster:
                 "--port=%d" % port, "--ready_file=" + ready,
                 "--zk=" + self.zk.url(),
                 "--work_dir=" + os.path.join(self.dir, "master%d" % i)]
-        p = Proc("master%d" % i, argv + self.flags, self.dir)
+        p = Proc("master%d" % i, argv + self.flags + list(extra), self.dir)
         p.port = read_port(ready, p)
         self.procs.append(p)
         if i < len(self.masters):
@@ -70,6 +76,50 @@ class HACluster:
         else:
             self.masters.append(p)
         return p
+
+    def work_dir(self, i):
+        return os.path.join(self.dir, "master%d" % i)
+
+    def start_agent(self, name, master=None, extra=(), work_dir=None,
+                    wait=True):
+        """An agent following the leader through ZooKeeper (or master,
+        "host:port"), with fast re-registration. wait: until it listens."""
+        ready = os.path.join(self.dir, name + ".port")
+        if os.path.exists(ready):
+            os.unlink(ready)
+        argv = [os.path.join(BIN, "corral-agent"), "--ip=127.0.0.1",
+                "--port=0", "--ready_file=" + ready,
+                "--master=" + (master or self.zk.url()),
+                "--work_dir=" + (work_dir or os.path.join(self.dir, name)),
+                "--resources=cpus:2;mem:1024;disk:1024",
+                "--registration_backoff_factor=100ms",
+                "--zk_session_timeout=4secs"] + list(extra)
+        p = Proc(name, argv, self.dir)
+        self.procs.append(p)
+        if wait:
+            p.port = read_port(ready, p)
+        self.agents[name] = p
+        return p
+
+    def state(self, p):
+        st, _, body = http_json("GET", "127.0.0.1", p.port, "/master/state")
+        assert st == 200, st
+        return json.loads(body)
+
+    def registry(self, p):
+        """The leader p's registry (GET /registrar(1)/registry)."""
+        st, _, body = http_json("GET", "127.0.0.1", p.port,
+                                "/registrar(1)/registry")
+        assert st == 200, (st, body)
+        return json.loads(body)
+
+    def active_agent(self, p, agent_id=None):
+        """The agent (its /master/state entry) active on master p, or
+        None; with agent_id, that agent only."""
+        for a in self.state(p)["slaves"]:
+            if a.get("active") and agent_id in (None, a["id"]):
+                return a
+        return None
 
     def metrics(self, p):
         st, _, body = http_json("GET", "127.0.0.1", p.port,
@@ -98,10 +148,16 @@ class HACluster:
                 p.stop()
             except Exception:
                 pass
+        for pid in executor_pids(self.dir):
+            try:
+                os.kill(pid, 9)
+            except OSError:
+                pass
         if self.zk:
             self.zk.stop()
         logs = "\n".join("== %s ==\n%s" % (p.name, p.output())
                          for p in self.procs)
+        logs += sanitizer_reports(self.dir)
         CLOSED_LOGS.append(logs)
         if not os.environ.get("CR_KEEP_TMP"):
             shutil.rmtree(self.dir, ignore_errors=True)
