@@ -168,7 +168,8 @@ adopt_frameworks(struct master *m, json_t *frameworks)
     json_array_foreach(frameworks, i, fi)
     {
         const char *id = cr_json_id(fi, "id");
-        if (id && framework_find(m, id) == NULL) {
+        if (id && framework_find(m, id) == NULL &&
+            !framework_was_removed(m, id)) {
             struct mframework *f = framework_recover(m, id, fi);
             json_t *roles = json_object_get(fi, "roles");
             const char *role = cr_json_str(fi, "role");
@@ -248,8 +249,11 @@ drop_unreported(struct master *m, struct magent *a, json_t *reported)
     }
 }
 
+/* Tasks of a removed framework reported by an agent that was away when it
+ * was torn down are not adopted: the agent is told to shut the framework
+ * down instead (ids collected in *shutdown). */
 static void
-adopt_tasks(struct master *m, struct magent *a, json_t *tasks)
+adopt_tasks(struct master *m, struct magent *a, json_t *tasks, json_t *shutdown)
 {
     size_t i;
     json_t *tj;
@@ -261,6 +265,10 @@ adopt_tasks(struct master *m, struct magent *a, json_t *tasks)
         enum task_state st;
         if (!fid || !tid || task_state_parse(cr_json_str(tj, "state"), &st))
             continue;
+        if (framework_was_removed(m, fid)) {
+            json_object_set_new(shutdown, fid, json_true());
+            continue;
+        }
         char *key = cr_xasprintf("%s\n%s", fid, tid);
         json_object_set_new(reported, key, json_true());
         free(key);
@@ -363,8 +371,9 @@ agent_subscribe_accept(struct master *m, struct cr_http_req *req, json_t *call,
     else
         m->stats.agent_registrations++;
 
+    json_t *shutdown = json_object();
     adopt_frameworks(m, json_object_get(sub, "frameworks"));
-    adopt_tasks(m, a, json_object_get(sub, "tasks"));
+    adopt_tasks(m, a, json_object_get(sub, "tasks"), shutdown);
 
     cr_uuid_str(a->stream_id);
     char hdr[128];
@@ -380,6 +389,16 @@ agent_subscribe_accept(struct master *m, struct cr_http_req *req, json_t *call,
                          m->flags.agent_ping_timeout, "master_info",
                          master_info_json(m)));
     agent_send(m, a, json_pack("{s:s}", "type", "HEARTBEAT"));
+    const char *fid;
+    json_t *v;
+    json_object_foreach(shutdown, fid, v)
+    {
+        agent_send(m, a,
+                   json_pack("{s:s, s:{s:o}}", "type", "SHUTDOWN_FRAMEWORK",
+                             "shutdown_framework", "framework_id",
+                             cr_json_id_new(fid)));
+    }
+    json_decref(shutdown);
     allocator_activate_agent(m->allocator, a->id);
     master_allocate_soon(m);
 }

@@ -116,9 +116,30 @@ kill_tasks_on_agents(struct master *m, struct mframework *f)
     json_decref(told);
 }
 
+#define MAX_REMOVED_FRAMEWORKS 10000
+
+void
+framework_note_removed(struct master *m, const char *id)
+{
+    json_object_set_new(m->removed_frameworks, id, json_true());
+    json_array_append_new(m->removed_order, json_string(id));
+    while (json_array_size(m->removed_order) > MAX_REMOVED_FRAMEWORKS) {
+        json_object_del(m->removed_frameworks,
+                        json_string_value(json_array_get(m->removed_order, 0)));
+        json_array_remove(m->removed_order, 0);
+    }
+}
+
+bool
+framework_was_removed(const struct master *m, const char *id)
+{
+    return id && json_object_get(m->removed_frameworks, id) != NULL;
+}
+
 void
 framework_remove(struct master *m, struct mframework *f, const char *why)
 {
+    framework_note_removed(m, f->id);
     set_state(f, FRAMEWORK_REMOVED, why);
     if (f->stream) {
         cr_http_stream_end(f->stream);

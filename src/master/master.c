@@ -225,6 +225,8 @@ free_objects(struct master *m)
         agent_free(a);
     }
     json_decref(m->completed_frameworks);
+    json_decref(m->removed_frameworks);
+    json_decref(m->removed_order);
     json_decref(m->pending_offers);
     allocator_free(m->allocator);
     m->allocator = NULL;
@@ -234,6 +236,9 @@ free_objects(struct master *m)
 static void
 init_state(struct master *m)
 {
+    m->removed_frameworks = json_object();
+    m->removed_order = json_array();
+    memset(m->stats.tasks_by_state, 0, sizeof(m->stats.tasks_by_state));
     m->completed_frameworks = json_array();
     m->pending_offers = json_object();
     struct allocator_config acfg = {

@@ -204,6 +204,11 @@ struct master {
     struct allocator *allocator;
     struct mframework *frameworks;
     json_t *completed_frameworks; /* array, bounded */
+    /* Ids of removed frameworks (id -> true) and their order, bounded:
+     * such a framework may not come back, neither by re-subscribing nor
+     * through an agent that was away when it was torn down. */
+    json_t *removed_frameworks;
+    json_t *removed_order;
     struct magent *agents;
     struct mtask *tasks;
     struct moffer *offers;
@@ -293,6 +298,9 @@ void admission_subscribe(struct master *m, struct cr_http_req *req,
 void admission_mark_unreachable(struct master *m, const char *id);
 
 /* framework.c */
+/* Remember that framework id was removed (bounded memory). */
+void framework_note_removed(struct master *m, const char *id);
+bool framework_was_removed(const struct master *m, const char *id);
 struct mframework *framework_find(struct master *m, const char *id);
 void framework_send(struct master *m, struct mframework *f, json_t *event);
 void framework_disconnect(struct master *m, struct mframework *f);

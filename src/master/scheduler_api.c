@@ -206,8 +206,12 @@ framework_new(struct master *m, const char *id)
     if (id)
         f->id = cr_xstrdup(id);
     else
-        f->id = cr_xasprintf("%s-%04llu", m->id,
-                             (unsigned long long)m->next_framework++);
+        /* A client may have picked an id of our form already. */
+        do {
+            free(f->id);
+            f->id = cr_xasprintf("%s-%04llu", m->id,
+                                 (unsigned long long)m->next_framework++);
+        } while (framework_find(m, f->id) || framework_was_removed(m, f->id));
     f->master = m;
     f->completed_tasks = json_array();
     f->state = FRAMEWORK_DISCONNECTED;
@@ -226,6 +230,9 @@ replace_stream(struct master *m, struct mframework *f)
     framework_send(m, f, err);
     cr_http_stream_end(f->stream);
     f->stream = NULL;
+    /* Ending the stream does not run its close callback: take back the
+     * offers the old instance held, which the new one never saw. */
+    offers_rescind_for_framework(m, f->id);
 }
 
 /* With the deprecated --roles whitelist, every role a framework asks for
@@ -278,6 +285,10 @@ handle_subscribe(struct master *m, struct cr_http_req *req, json_t *call)
         cr_http_respond_text(req, 400,
                              "'framework_id' differs from "
                              "'subscribe.framework_info.id'");
+        return;
+    }
+    if (framework_was_removed(m, id)) {
+        cr_http_respond_text(req, 403, "Framework has been removed");
         return;
     }
 

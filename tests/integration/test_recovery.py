@@ -115,5 +115,47 @@ class Recovery(unittest.TestCase):
         s2.close()
 
 
+    def test_failover_to_new_instance_reoffers(self):
+        """A second instance subscribing with the id while the first is
+        still connected takes over, and the first one's offers come back
+        to the new one instead of staying stuck."""
+        s = Scheduler(self.c.master_port, name="fo2", failover_timeout=3600)
+        s.offers()
+        s2 = Scheduler(self.c.master_port, name="fo2", failover_timeout=3600,
+                       framework_id=s.framework_id)
+        self.assertEqual(s.next("ERROR")["error"]["message"],
+                         "Framework failed over")
+        self.assertTrue(s2.offers())
+        s2.call({"type": "TEARDOWN"})
+        s.close()
+        s2.close()
+
+    def test_torn_down_framework_stays_gone(self):
+        s = Scheduler(self.c.master_port, name="gone2", failover_timeout=3600)
+        offer = s.offers()[0]
+        s.launch(offer, [command_task(offer, "t-g2", "sleep 300")])
+        s.update("t-g2", states={"TASK_RUNNING"})
+        fid = s.framework_id
+        self.c.agents[0].kill9()
+        st, _ = s.call({"type": "TEARDOWN"})
+        self.assertEqual(st, 202)
+        s.close()
+        # Re-subscribing with a removed id is refused.
+        again = Scheduler(self.c.master_port, name="gone2",
+                          framework_id=fid)
+        self.assertEqual(again.status, 403)
+        again.close()
+        # The agent comes back with the task still running: the master
+        # tells it to shut the framework down instead of adopting it.
+        agent = self.c.start_agent(0)
+        def killed_on_agent():
+            st = json.loads(self.c.get("/state", agent.port)[2])
+            return not any(ex.get("tasks") for fw in st["frameworks"]
+                           for ex in fw["executors"])
+        wait_for(killed_on_agent, 30, "the agent to kill the task")
+        self.assertNotIn(fid, [f["id"] for f in
+                               self.c.state()["frameworks"]])
+
+
 if __name__ == "__main__":
     run()
