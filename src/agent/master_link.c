@@ -176,9 +176,12 @@ on_event(void *data, json_t *ev)
     arm_watchdog(a);
     if (strcmp(type, "SUBSCRIBED") == 0)
         on_subscribed(a, ev);
-    else if (strcmp(type, "HEARTBEAT") == 0)
+    else if (strcmp(type, "HEARTBEAT") == 0) {
+        /* Answer so the master knows we are alive, not only connected. */
+        if (a->link.state == LINK_SUBSCRIBED)
+            link_send(a, "HEARTBEAT", json_object());
         return;
-    else if (strcmp(type, "ERROR") == 0) {
+    } else if (strcmp(type, "ERROR") == 0) {
         const char *msg = cr_json_str(json_object_get(ev, "error"), "message");
         agent_fatal(a, "the master refused this agent: %s",
                     msg ? msg : "(no message)");

@@ -140,6 +140,17 @@ agents_check_removal(struct master *m, double now)
     struct magent *a, *tmp;
     HASH_ITER(hh, m->agents, a, tmp)
     {
+        /* An agent answers each HEARTBEAT with a HEARTBEAT call; one that
+         * stays silent (hung, stopped, cut off with its connection still
+         * open) is disconnected here rather than when TCP gives up. */
+        if (a->state == AGENT_CONNECTED && a->last_seen > 0 &&
+            now - a->last_seen >= budget) {
+            struct cr_http_stream *s = a->stream;
+            agent_disconnect(m, a, "no heartbeat from the agent");
+            if (s)
+                cr_http_stream_end(s);
+            continue;
+        }
         if (a->state == AGENT_DISCONNECTED &&
             now - a->disconnected_at >= budget) {
             admission_mark_unreachable(m, a->id);
@@ -381,6 +392,7 @@ agent_subscribe_accept(struct master *m, struct cr_http_req *req, json_t *call,
     a->stream = cr_http_stream_start(req, 200, "application/json", hdr,
                                      on_agent_stream_closed, a);
     set_state(a, AGENT_CONNECTED, rereg ? "re-subscribed" : "subscribed");
+    a->last_seen = master_now();
     operator_event_agent_added(m, a);
     agent_send(m, a,
                json_pack("{s:s, s:{s:o, s:f, s:o}}", "type", "SUBSCRIBED",
@@ -467,6 +479,28 @@ handle_message(struct master *m, struct magent *a, json_t *call)
                              data));
 }
 
+/* A call from a subscribed agent on its live stream. Any call counts as
+ * a sign of life; HEARTBEAT is only that. */
+static void
+dispatch_call(struct master *m, struct magent *a, struct cr_http_req *req,
+              const char *type, json_t *call)
+{
+    if (strcmp(type, "HEARTBEAT") == 0) {
+        cr_http_respond(req, 202, NULL, NULL, 0, NULL);
+    } else if (strcmp(type, "UPDATE") == 0) {
+        cr_http_respond(req, 202, NULL, NULL, 0, NULL);
+        handle_update(m, a, call);
+    } else if (strcmp(type, "EXECUTOR_EXITED") == 0) {
+        cr_http_respond(req, 202, NULL, NULL, 0, NULL);
+        handle_executor_exited(m, a, call);
+    } else if (strcmp(type, "MESSAGE") == 0) {
+        cr_http_respond(req, 202, NULL, NULL, 0, NULL);
+        handle_message(m, a, call);
+    } else {
+        cr_http_respond_text(req, 400, "Unknown agent call type");
+    }
+}
+
 void
 agent_api_handle(struct master *m, struct cr_http_req *req)
 {
@@ -487,17 +521,9 @@ agent_api_handle(struct master *m, struct cr_http_req *req)
         cr_http_respond_text(req, 403, "Agent is not subscribed");
     } else if (sid == NULL || strcmp(sid, a->stream_id) != 0) {
         cr_http_respond_text(req, 400, "Missing or stale 'Mesos-Stream-Id'");
-    } else if (strcmp(type, "UPDATE") == 0) {
-        cr_http_respond(req, 202, NULL, NULL, 0, NULL);
-        handle_update(m, a, call);
-    } else if (strcmp(type, "EXECUTOR_EXITED") == 0) {
-        cr_http_respond(req, 202, NULL, NULL, 0, NULL);
-        handle_executor_exited(m, a, call);
-    } else if (strcmp(type, "MESSAGE") == 0) {
-        cr_http_respond(req, 202, NULL, NULL, 0, NULL);
-        handle_message(m, a, call);
     } else {
-        cr_http_respond_text(req, 400, "Unknown agent call type");
+        a->last_seen = master_now();
+        dispatch_call(m, a, req, type, call);
     }
     json_decref(call);
 }

@@ -170,6 +170,7 @@ struct magent {
     struct cr_http_stream *stream;
     char stream_id[CR_UUID_STR_LEN + 1];
     double disconnected_at;
+    double last_seen; /* monotonic secs of the agent's last call */
     double registered_time, reregistered_time;
     struct mtask *tasks;
     size_t n_tasks;

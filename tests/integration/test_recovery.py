@@ -157,5 +157,30 @@ class Recovery(unittest.TestCase):
                                self.c.state()["frameworks"]])
 
 
+class HungAgent(unittest.TestCase):
+    """An agent that stops answering heartbeats while its connection stays
+    open (here: SIGSTOP) is disconnected, then removed, and its tasks are
+    reported lost."""
+
+    def test_stopped_agent_is_removed(self):
+        c = Cluster(agents=1, master_flags=["--agent_ping_timeout=1secs",
+                                            "--max_agent_ping_timeouts=2"])
+        agent = c.agents[0]
+        try:
+            s = Scheduler(c.master_port, name="hung")
+            offer = s.offers()[0]
+            s.launch(offer, [command_task(offer, "t-hung", "sleep 300")])
+            s.update("t-hung", states={"TASK_RUNNING"})
+            agent.send_signal(signal.SIGSTOP)
+            lost = s.update("t-hung", secs=30, states={"TASK_LOST"})
+            self.assertEqual(lost["reason"], "REASON_AGENT_REMOVED")
+            self.assertEqual(c.state()["slaves"], [])
+            s.call({"type": "TEARDOWN"})
+            s.close()
+        finally:
+            agent.send_signal(signal.SIGCONT)
+            c.close()
+
+
 if __name__ == "__main__":
     run()
