@@ -3,17 +3,18 @@
  * test_call_validate.c: the master's structural validation of scheduler
  * and agent calls, on good and bad input.
  */
-/* clang-format off: cmocka.h needs these first, in this order */
+/* cmocka.h needs these first, in this order. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 /* clang-format on */
-#include <string.h>
-
 #include "base/json.h"
 #include "master/call_validate.h"
+
+#include <string.h>
 
 static int
 check(int (*fn)(const json_t *, char *, size_t), const char *text, char *err,
