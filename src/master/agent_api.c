@@ -46,16 +46,8 @@ set_state(struct magent *a, enum agent_state to, const char *why)
 void
 agent_send(struct master *m, struct magent *a, json_t *event)
 {
-    if (a->state == AGENT_CONNECTED && a->stream) {
-        struct cr_buf body, rec;
-        cr_buf_init(&body, CR_RECORDIO_MAX_RECORD);
-        cr_buf_init(&rec, CR_RECORDIO_MAX_RECORD + 32);
-        if (cr_json_dump_buf(event, &body) == 0 &&
-            cr_recordio_encode(&rec, body.data, body.len) == 0)
-            cr_http_stream_write(a->stream, rec.data, rec.len);
-        cr_buf_fini(&body);
-        cr_buf_fini(&rec);
-    }
+    if (a->state == AGENT_CONNECTED && a->stream)
+        master_stream_send(a->stream, event);
     json_decref(event);
 }
 

@@ -41,10 +41,8 @@ framework_find(struct master *m, const char *id)
     return f;
 }
 
-/* Encode event once as a RecordIO record and write it to stream. Returns
- * the write result (a slow or gone peer is handled by the server). */
-static int
-stream_send(struct cr_http_stream *s, json_t *event)
+int
+master_stream_send(struct cr_http_stream *s, json_t *event)
 {
     struct cr_buf body, rec;
     cr_buf_init(&body, CR_RECORDIO_MAX_RECORD);
@@ -63,7 +61,7 @@ void
 framework_send(struct master *m, struct mframework *f, json_t *event)
 {
     if (f->state == FRAMEWORK_CONNECTED && f->stream)
-        stream_send(f->stream, event);
+        master_stream_send(f->stream, event);
     json_decref(event);
 }
 

@@ -299,6 +299,10 @@ void admission_subscribe(struct master *m, struct cr_http_req *req,
 void admission_mark_unreachable(struct master *m, const char *id);
 
 /* framework.c */
+/* Encode event (borrowed) as one RecordIO record and write it to s.
+ * Returns the write result (a slow or gone peer is handled by the
+ * server: see cr_http_stream_write). */
+int master_stream_send(struct cr_http_stream *s, json_t *event);
 /* Remember that framework id was removed (bounded memory). */
 void framework_note_removed(struct master *m, const char *id);
 bool framework_was_removed(const struct master *m, const char *id);
