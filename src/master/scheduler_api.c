@@ -17,6 +17,8 @@
 #include "call_validate.h"
 #include "master.h"
 #include "operator_api.h"
+#include "registrar.h"
+#include "registry.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -478,6 +480,24 @@ reconcile_one(struct master *m, struct mframework *f, const char *task_id,
     enum task_state st = TASK_LOST;
     if (f->partition_aware)
         st = a ? TASK_GONE : TASK_UNKNOWN;
+    if (a == NULL && agent_id && m->registrar) {
+        /* An admitted agent that has not re-registered since the failover
+         * may still bring the task back: answering TASK_LOST now would
+         * be a lie the framework acts on. Say nothing; it retries. */
+        switch (
+            registry_agent_status(registrar_registry(m->registrar), agent_id)) {
+        case REGISTRY_ADMITTED:
+            return;
+        case REGISTRY_UNREACHABLE:
+            st = f->partition_aware ? TASK_UNREACHABLE : TASK_LOST;
+            break;
+        case REGISTRY_GONE:
+            st = f->partition_aware ? TASK_GONE_BY_OPERATOR : TASK_LOST;
+            break;
+        case REGISTRY_UNKNOWN:
+            break;
+        }
+    }
     task_send_update(m, f,
                      task_status_new(task_id, agent_id, NULL, st,
                                      "SOURCE_MASTER", "REASON_RECONCILIATION",
