@@ -13,7 +13,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   "$here/../../scripts/zk-ensemble.sh" stop "$dir/zk" >/dev/null 2>&1 || true
-  rm -rf "$dir"
+  [ -n "${KEEP:-}" ] && echo "kept $dir" || rm -rf "$dir"
 }
 trap cleanup EXIT
 "$here/../../scripts/zk-ensemble.sh" start "$dir/zk" 1 >/dev/null
