@@ -265,6 +265,20 @@ check_role_whitelist(const struct master *m, const struct mframework *f,
     return NULL;
 }
 
+/* The --roles check for a FrameworkInfo, run on a scratch framework so a
+ * refused call leaves the real one untouched. */
+static const char *
+check_roles_of(const struct master *m, json_t *info, char *buf, size_t n)
+{
+    struct mframework probe = {.info = info};
+    set_roles(&probe);
+    const char *why = check_role_whitelist(m, &probe, buf, n);
+    for (size_t i = 0; i < probe.n_roles; i++)
+        free(probe.roles[i]);
+    free(probe.roles);
+    return why;
+}
+
 static void
 handle_subscribe(struct master *m, struct cr_http_req *req, json_t *call)
 {
@@ -294,15 +308,8 @@ handle_subscribe(struct master *m, struct cr_http_req *req, json_t *call)
         return;
     }
 
-    /* Check the roles on a scratch framework first: a refused SUBSCRIBE
-     * must leave an existing framework untouched. */
-    struct mframework probe = {.info = info};
     char rolebuf[300];
-    set_roles(&probe);
-    why = check_role_whitelist(m, &probe, rolebuf, sizeof(rolebuf));
-    for (size_t i = 0; i < probe.n_roles; i++)
-        free(probe.roles[i]);
-    free(probe.roles);
+    why = check_roles_of(m, info, rolebuf, sizeof(rolebuf));
     if (why) {
         bad_request(req, "Failed to validate scheduler::Call: %s", why);
         return;
@@ -554,10 +561,30 @@ handle_message(struct master *m, struct mframework *f, json_t *call)
     agent_send(m, a, ev);
 }
 
+/* UPDATE_FRAMEWORK may not change these (upstream answers 400). */
+static const char *
+check_immutable(const json_t *old, const json_t *neu)
+{
+    static const char *const fields[] = {"user", "principal"};
+    for (size_t i = 0; i < 2; i++) {
+        const char *a = cr_json_str(old, fields[i]);
+        const char *b = cr_json_str(neu, fields[i]);
+        if (strcmp(a ? a : "", b ? b : "") != 0)
+            return i == 0 ? "Updating 'FrameworkInfo.user' is unsupported"
+                          : "Updating 'FrameworkInfo.principal' is "
+                            "unsupported";
+    }
+    if (cr_json_bool(old, "checkpoint", false) !=
+        cr_json_bool(neu, "checkpoint", false))
+        return "Updating 'FrameworkInfo.checkpoint' is unsupported";
+    return NULL;
+}
+
 static void
 handle_update_framework(struct master *m, struct mframework *f,
                         struct cr_http_req *req, json_t *call)
 {
+    char rolebuf[300];
     json_t *body = json_object_get(call, "update_framework");
     json_t *info = json_object_get(body, "framework_info");
     const char *why = validate_framework_info(info);
@@ -572,11 +599,11 @@ handle_update_framework(struct master *m, struct mframework *f,
                              "framework's id");
         return;
     }
-    const char *old_user = cr_json_str(f->info, "user");
-    if (strcmp(old_user ? old_user : "", cr_json_str(info, "user")) != 0) {
-        cr_http_respond_text(req, 400,
-                             "Updating 'FrameworkInfo.user' is "
-                             "unsupported");
+    why = check_immutable(f->info, info);
+    if (why == NULL)
+        why = check_roles_of(m, info, rolebuf, sizeof(rolebuf));
+    if (why) {
+        bad_request(req, "Failed to validate scheduler::Call: %s", why);
         return;
     }
     json_decref(f->info);

@@ -275,10 +275,25 @@ class RoleWhitelist(unittest.TestCase):
         try:
             ok = Scheduler(c.master_port, name="dev", roles=["dev"])
             self.assertEqual(ok.status, 200)
+
+            def update(**changes):
+                info = {"id": {"value": ok.framework_id}, "user": "root",
+                        "name": "dev", "roles": ["dev"], "checkpoint": True,
+                        "capabilities": [{"type": "MULTI_ROLE"}]}
+                info.update(changes)
+                return ok.call({"type": "UPDATE_FRAMEWORK",
+                                "update_framework": {"framework_info": info}})
+            st, body = update(roles=["ops"])
+            self.assertEqual(st, 400)
+            self.assertIn(b"--roles", body)
+            self.assertEqual(update(principal="someone-else")[0], 400)
+            self.assertEqual(update(checkpoint=False)[0], 400)
+            self.assertEqual(update(roles=["prod"])[0], 200)
             ok.close()
             bad = Scheduler(c.master_port, name="ops", roles=["ops"])
             self.assertEqual(bad.status, 400)
             self.assertIn(b"--roles", bad.error)
+            bad.close()
             star = Scheduler(c.master_port, name="star")
             self.assertEqual(star.status, 200)
             star.close()
