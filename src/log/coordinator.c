@@ -147,12 +147,7 @@ static void on_reply(void *owner, struct cr_log_round *r, size_t i,
 static void
 retire_round(struct cr_log_coord *c)
 {
-    if (c->round == NULL)
-        return;
-    cr_log_round_stop(c->round);
-    cr_log_round_free(c->last);
-    c->last = c->round;
-    c->round = NULL;
+    cr_log_round_retire(&c->round, &c->last);
 }
 
 static void
@@ -838,9 +833,7 @@ cr_log_coord_describe(const struct cr_log_coord *c, struct cr_buf *out)
     cr_buf_printf(out, "coordinator %s with ballot %llu; ",
                   state_names[c->state], (unsigned long long)c->ballot);
     /* A finished round says more than one still waiting for answers. */
-    const struct cr_log_round *r = c->round;
-    if (r == NULL || (!cr_log_round_complete(r) && c->last != NULL))
-        r = c->last;
+    const struct cr_log_round *r = cr_log_round_latest(c->round, c->last);
     if (r)
         cr_log_round_describe(r, c->quorum, out);
     else

@@ -106,12 +106,7 @@ static void on_reply(void *owner, struct cr_log_round *rd, size_t i,
 static void
 retire_round(struct cr_log_recovery *r)
 {
-    if (r->round == NULL)
-        return;
-    cr_log_round_stop(r->round);
-    cr_log_round_free(r->last);
-    r->last = r->round;
-    r->round = NULL;
+    cr_log_round_retire(&r->round, &r->last);
 }
 
 static void
@@ -594,9 +589,7 @@ cr_log_recovery_describe(const struct cr_log_recovery *r, struct cr_buf *out)
     cr_buf_printf(out, "local replica %s; %s; ",
                   cr_log_status_name(cr_log_replica_status(r->replica)),
                   r->note);
-    const struct cr_log_round *rd = r->round;
-    if (rd == NULL || (!cr_log_round_complete(rd) && r->last != NULL))
-        rd = r->last;
+    const struct cr_log_round *rd = cr_log_round_latest(r->round, r->last);
     if (rd)
         cr_log_round_describe(rd, r->quorum, out);
     else

@@ -99,6 +99,26 @@ cr_log_round_free(struct cr_log_round *r)
     free(r);
 }
 
+void
+cr_log_round_retire(struct cr_log_round **cur, struct cr_log_round **last)
+{
+    if (*cur == NULL)
+        return;
+    cr_log_round_stop(*cur);
+    cr_log_round_free(*last);
+    *last = *cur;
+    *cur = NULL;
+}
+
+const struct cr_log_round *
+cr_log_round_latest(const struct cr_log_round *cur,
+                    const struct cr_log_round *last)
+{
+    if (cur == NULL || (!cr_log_round_complete(cur) && last != NULL))
+        return last;
+    return cur;
+}
+
 bool
 cr_log_round_complete(const struct cr_log_round *r)
 {

@@ -64,6 +64,13 @@ void cr_log_round_send(struct cr_log_round *r, char *const *peers, size_t n,
 void cr_log_round_stop(struct cr_log_round *r);
 /* Stop and free. NULL-safe. */
 void cr_log_round_free(struct cr_log_round *r);
+/* A proposer keeps its current round and the one before it (whose answers
+ * explain failures). Stop *cur, free *last, and keep *cur as *last. */
+void cr_log_round_retire(struct cr_log_round **cur, struct cr_log_round **last);
+/* The round worth describing: cur, unless it is still waiting for answers
+ * and last exists (a finished round says more). May be NULL. */
+const struct cr_log_round *cr_log_round_latest(const struct cr_log_round *cur,
+                                               const struct cr_log_round *last);
 /* Every peer has answered or failed. */
 bool cr_log_round_complete(const struct cr_log_round *r);
 /* The index of peer name in r, or -1. */
