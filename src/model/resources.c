@@ -679,6 +679,34 @@ cr_resources_unreserved(struct cr_resources *dst,
     cr_resources_allocatable_to(dst, src, NULL);
 }
 
+void
+cr_resources_reserved_to(struct cr_resources *dst,
+                         const struct cr_resources *src, const char *role)
+{
+    cr_resources_clear(dst);
+    for (uint32_t i = 0; i < src->n; i++) {
+        const struct cr_res_entry *e = &src->ents[i];
+        if (e->role && role && strcmp(e->role, role) == 0)
+            entry_copy(push_entry(dst), e);
+    }
+}
+
+void
+cr_resources_flatten(struct cr_resources *dst, const struct cr_resources *src)
+{
+    cr_resources_clear(dst);
+    memcpy(dst->fixed, src->fixed, sizeof(dst->fixed));
+    for (uint32_t i = 0; i < src->n; i++) {
+        struct cr_res_entry e;
+        entry_copy(&e, &src->ents[i]);
+        free(e.role);
+        free(e.principal);
+        e.role = e.principal = NULL;
+        e.resv = CR_RES_UNRESERVED;
+        cr_res_add_owned(dst, &e);
+    }
+}
+
 /* ---- getters ------------------------------------------------------------- */
 
 static bool

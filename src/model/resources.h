@@ -190,6 +190,15 @@ void cr_resources_allocatable_to(struct cr_resources *dst,
 /* dst = only the unreserved part of src. */
 void cr_resources_unreserved(struct cr_resources *dst,
                              const struct cr_resources *src);
+/* dst = the part of src reserved to exactly role (not its ancestors, not
+ * unreserved). dst initialised; replaced. */
+void cr_resources_reserved_to(struct cr_resources *dst,
+                              const struct cr_resources *src, const char *role);
+/* dst = src with every reservation dropped: the unreserved resources a
+ * reservation is made of (RESERVE takes them, UNRESERVE gives them back).
+ * dst initialised; replaced. */
+void cr_resources_flatten(struct cr_resources *dst,
+                          const struct cr_resources *src);
 
 /* Total quantity of scalar `name` across all roles, in units (0 if none). */
 double cr_resources_scalar(const struct cr_resources *r, const char *name);

@@ -416,6 +416,13 @@ test_allocatable_to(void **state)
     assert_non_null(cr_resources_find(&out, "ports", NULL));
     cr_resources_unreserved(&out, &a);
     assert_text(&out, "cpus:1;ports:[1-2]");
+    /* Flattened: every reservation dropped, quantities merged. */
+    struct cr_resources r = parse("cpus(eng):2;mem(ops):5;ports(eng):[3-4]");
+    cr_resources_flatten(&out, &r);
+    assert_text(&out, "cpus:2;mem:5;ports:[3-4]");
+    cr_resources_flatten(&out, &a);
+    assert_text(&out, "cpus:10;ports:[1-2]");
+    cr_resources_fini(&r);
     assert_true(cr_role_is_within("a/b/c", "a"));
     assert_false(cr_role_is_within("ab", "a"));
     assert_true(cr_role_is_valid("*"));
