@@ -242,6 +242,7 @@ void on_run_task_group(struct agent *a, const json_t *ev);
 void on_kill_task(struct agent *a, const json_t *ev);
 void on_shutdown_executor(struct agent *a, const json_t *ev);
 void on_shutdown_framework(struct agent *a, const json_t *ev);
+void on_agent_shutdown(struct agent *a, const json_t *ev);
 void on_framework_message(struct agent *a, const json_t *ev);
 void on_acknowledge(struct agent *a, const json_t *ev);
 /* The agent (re)subscribed: the SUBSCRIBE body lists. */

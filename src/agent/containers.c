@@ -31,11 +31,13 @@
 #include "sum.h"
 #include "task_state.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <utlist.h>
 
 static const char *const exec_state_names[] = {
@@ -957,6 +959,32 @@ on_shutdown_framework(struct agent *a, const json_t *ev)
     HASH_ITER(hh, f->executors, e, tmp)
     exec_shutdown(e, "framework shut down");
     fw_maybe_remove(a, f);
+}
+
+/* The master removed this agent (marked gone, machine down for
+ * maintenance): kill everything, forget the agent id so that a restart
+ * registers as a new agent (as upstream), and exit. */
+void
+on_agent_shutdown(struct agent *a, const json_t *ev)
+{
+    const char *why = cr_json_str(json_object_get(ev, "shutdown"), "message");
+    struct framework *f, *ftmp;
+    HASH_ITER(hh, a->frameworks, f, ftmp)
+    {
+        struct executor *e, *etmp;
+        HASH_ITER(hh, f->executors, e, etmp)
+        exec_kill_now(e);
+    }
+    char *latest = paths_meta_latest_link(a->fl.work_dir);
+    if (unlink(latest) != 0 && errno != ENOENT)
+        cr_warn("cannot remove %s: %s", latest, strerror(errno));
+    free(latest);
+    cr_warn("the master shut this agent down (%s): executors killed, agent "
+            "id forgotten; exiting",
+            why ? why : "no reason given");
+    fprintf(stderr, "corral-agent: shut down by the master: %s\n",
+            why ? why : "no reason given");
+    exit(0);
 }
 
 void

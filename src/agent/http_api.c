@@ -3,11 +3,13 @@
  * http_api.c: the agent's HTTP routes.
  *
  *   POST /api/v1/executor             executor API (executor_api.c)
+ *   POST /api/v1, /slave(1)/api/v1    operator API (operator_api.c)
  *   GET  /state, /slave(1)/state      agent state, v0 shape (?jsonp=)
  *   GET  /flags, /slave(1)/flags      effective flags (?jsonp=)
  *   GET  /health, /slave(1)/health    200, empty
  *   GET  /version                     build information
- *   GET  /metrics/snapshot            a few agent gauges
+ *   GET  /metrics/snapshot            agent metrics, flat JSON (metrics.c)
+ *   GET  /metrics                     the same, Prometheus text format
  *   GET  /files/browse, read, download, debug
  *
  * Loop thread only.
@@ -20,6 +22,7 @@
 #include "files.h"
 #include "model/resources.h"
 #include "net/http.h"
+#include "operator_api.h"
 #include "task_state.h"
 
 #include <stdio.h>
@@ -250,32 +253,14 @@ respond_jsonp(struct cr_http_req *req, json_t *v)
     free(s);
 }
 
-static json_t *
-metrics_json(struct agent *a)
+static void
+respond_prometheus(struct agent *a, struct cr_http_req *req)
 {
-    size_t running = 0, staging = 0, starting = 0, execs = 0;
-    struct framework *f, *ftmp;
-    struct executor *e, *etmp;
-    HASH_ITER(hh, a->frameworks, f, ftmp)
-    {
-        HASH_ITER(hh, f->executors, e, etmp)
-        {
-            execs++;
-            const struct task *t;
-            DL_FOREACH(e->order, t)
-            {
-                running += t->state == TS_RUNNING;
-                staging += t->state == TS_STAGING;
-                starting += t->state == TS_STARTING;
-            }
-        }
-    }
-    return json_pack("{s:f,s:f,s:f,s:f,s:f,s:f}", "slave/registered",
-                     link_is_subscribed(a) ? 1.0 : 0.0, "slave/uptime_secs",
-                     cr_wall_secs() - a->start_time, "slave/tasks_running",
-                     (double)running, "slave/tasks_staging", (double)staging,
-                     "slave/tasks_starting", (double)starting,
-                     "slave/executors_running", (double)execs);
+    struct cr_buf b;
+    cr_buf_init(&b, 1u << 24);
+    agent_metrics_prometheus(a, &b);
+    cr_http_respond(req, 200, "text/plain; version=0.0.4", b.data, b.len, NULL);
+    cr_buf_fini(&b);
 }
 
 static const char *
@@ -304,6 +289,10 @@ http_api_handle(struct cr_http_req *req, void *data)
         return;
     }
     const char *p = strip_prefix(req->path);
+    if (strcmp(p, "/api/v1") == 0) {
+        operator_api_handle(a, req);
+        return;
+    }
     if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0 &&
         strcmp(req->method, "POST") != 0) {
         cr_http_respond(req, 405, NULL, NULL, 0, "Allow: GET\r\n");
@@ -320,7 +309,9 @@ http_api_handle(struct cr_http_req *req, void *data)
                                      "build_date", __DATE__, "build_time", 0.0,
                                      "build_user", ""));
     else if (strcmp(p, "/metrics/snapshot") == 0)
-        respond_jsonp(req, metrics_json(a));
+        respond_jsonp(req, agent_metrics_json(a));
+    else if (strcmp(p, "/metrics") == 0)
+        respond_prometheus(a, req);
     else
         cr_http_respond_text(req, 404, "");
 }

@@ -199,6 +199,8 @@ on_event(void *data, json_t *ev)
         on_shutdown_executor(a, ev);
     else if (strcmp(type, "SHUTDOWN_FRAMEWORK") == 0)
         on_shutdown_framework(a, ev);
+    else if (strcmp(type, "SHUTDOWN") == 0)
+        on_agent_shutdown(a, ev);
     else if (strcmp(type, "MESSAGE") == 0)
         on_framework_message(a, ev);
     else
