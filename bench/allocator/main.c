@@ -19,6 +19,11 @@
  * A second table starts from the DeclineOffers end state (every framework
  * has refused every agent): a pass, an exhaustive re-check, a REVIVE of
  * one framework and the pass that follows it.
+ * A third table runs the DeclineOffers rounds with quota set: "limit"
+ * caps the frameworks' role at half the cluster's cpus (offers are trimmed,
+ * agents held); "guarantee" gives a role without frameworks half the
+ * cluster's cpus (the headroom holds them back from everyone else). Each
+ * decline round loosens quota, so held agents are walked again.
  * The offer callback copies the offered resources (as the master must).
  * Usage: bench_allocator [max_agents] (default 50000).
  */
@@ -207,6 +212,98 @@ run_blocked_case(size_t n_agents, size_t n_fws)
     free(b.offers);
 }
 
+enum quota_mode { Q_LIMIT, Q_GUARANTEE };
+
+/* DeclineOffers with quota: the first pass, then the median pass after
+ * every offer was declined (quota loosens each round). */
+static void
+run_quota_case(size_t n_agents, size_t n_fws, enum quota_mode mode)
+{
+    struct bench b = {0};
+    struct allocator *a = setup(&b, n_agents, n_fws);
+    struct allocator_quota q;
+    allocator_quota_init(&q);
+    int64_t half = (int64_t)n_agents * 24 * 1000 / 2; /* milli-cpus */
+    if (mode == Q_LIMIT) {
+        q.limits[CR_RES_CPUS] = half;
+        (void)allocator_set_quota_config(a, "r", &q);
+    } else {
+        q.guarantees[CR_RES_CPUS] = half;
+        (void)allocator_set_quota_config(a, "g", &q);
+    }
+    size_t offers;
+    double first = timed_run(a, RUN_FULL, &offers);
+    size_t first_offers = offers;
+    struct allocator_stats st;
+    allocator_get_stats(a, &st);
+    size_t held = st.agents_held;
+    double full[ROUNDS];
+    for (int r = 0; r < ROUNDS; r++) {
+        (void)decline_all(a, &b);
+        full[r] = timed_run(a, RUN_FULL, &offers);
+    }
+    double exh = timed_run(a, RUN_EXHAUSTIVE, &offers);
+    printf("| %6zu | %5zu | %-9s | %8.2f | %9.2f | %8.2f | %6zu | %6zu |\n",
+           n_agents, n_fws, mode == Q_LIMIT ? "limit" : "guarantee", first,
+           median(full, ROUNDS), exh, first_offers, held);
+    fflush(stdout);
+    drop_offers(&b);
+    allocator_free(a);
+    free(b.offers);
+}
+
+/* The worst case for quota: r is at its limit with running tasks (the
+ * cpus of half the agents), every framework has refused the mem-only
+ * offers of the other (held) agents, and a task ends, so quota loosens and
+ * every held agent is walked again. Prints that pass and the next. */
+static void
+run_quota_loosen_case(size_t n_agents, size_t n_fws)
+{
+    struct bench b = {0};
+    struct allocator *a = setup(&b, n_agents, n_fws);
+    struct allocator_quota q;
+    allocator_quota_init(&q);
+    q.limits[CR_RES_CPUS] = (int64_t)n_agents * 24 * 1000 / 2;
+    (void)allocator_set_quota_config(a, "r", &q);
+    size_t offers;
+    (void)timed_run(a, RUN_FULL, &offers);
+    /* Keep the offers with cpus (the tasks), decline the rest until every
+     * framework has refused every held agent. */
+    struct bench tasks = {0};
+    size_t rounds = 0;
+    do {
+        for (size_t i = 0; i < b.n; i++) {
+            struct offer *o = &b.offers[i];
+            if (cr_resources_scalar(&o->res, "cpus") > 0) {
+                on_offer(&tasks, o->fw, o->agent, "r", &o->res);
+                continue;
+            }
+            allocator_recover(a, o->fw, o->agent, "r", &o->res,
+                              (double)INT_MAX);
+        }
+        drop_offers(&b);
+        (void)timed_run(a, RUN_DIRTY, &offers);
+        rounds++;
+    } while (offers > 0);
+    struct allocator_stats st;
+    allocator_get_stats(a, &st);
+    /* One task ends. */
+    struct offer *t = &tasks.offers[0];
+    allocator_recover(a, t->fw, t->agent, "r", &t->res, -1);
+    double loosen = timed_run(a, RUN_DIRTY, &offers);
+    size_t loosen_offers = offers;
+    double next = timed_run(a, RUN_DIRTY, &offers);
+    printf("| %6zu | %5zu | %6zu | %6zu | %8zu | %9.2f | %7zu | %8.3f |\n",
+           n_agents, n_fws, rounds, st.agents_held, st.filters, loosen,
+           loosen_offers, next);
+    fflush(stdout);
+    drop_offers(&b);
+    drop_offers(&tasks);
+    allocator_free(a);
+    free(b.offers);
+    free(tasks.offers);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -234,5 +331,26 @@ main(int argc, char **argv)
         if (blocked[i][0] <= max_agents)
             run_blocked_case(blocked[i][0], blocked[i][1]);
     }
+    printf("\nWith quota (frameworks in role r; half the cluster's cpus as "
+           "r's limit, or as the guarantee of a role without frameworks):"
+           "\n\n");
+    printf("| agents | fws   | quota     | first ms | steady ms | exh ms   | "
+           "offers | held   |\n");
+    printf("|-------:|------:|-----------|---------:|----------:|---------:|"
+           "-------:|-------:|\n");
+    for (size_t i = 1; i < sizeof(agents) / sizeof(agents[0]); i++) {
+        if (agents[i] > max_agents)
+            continue;
+        run_quota_case(agents[i], 1000, Q_LIMIT);
+        run_quota_case(agents[i], 1000, Q_GUARANTEE);
+    }
+    printf("\nA limited role at its limit, every framework refused every "
+           "held agent, then one task ends:\n\n");
+    printf("| agents | fws   | rounds | held   | filters  | loosen ms | offers "
+           "| next ms  |\n");
+    printf("|-------:|------:|-------:|-------:|---------:|----------:|-------:"
+           "|---------:|\n");
+    if (max_agents >= 10000)
+        run_quota_loosen_case(10000, 1000);
     return 0;
 }

@@ -30,6 +30,7 @@
 #include "base/mem.h"
 #include "master.h"
 #include "net/recordio.h"
+#include "operator_config.h"
 #include "registrar.h"
 
 #include <stdio.h>
@@ -159,6 +160,18 @@ admission_subscribe(struct master *m, struct cr_http_req *req, json_t *call)
         json_object_get(json_object_get(call, "subscribe"), "agent_info");
     const char *id = cr_json_id(info, "id");
     char why[512];
+    char *ip = master_peer_ip(req->peer);
+    bool down = config_machine_down(m, cr_json_str(info, "hostname"), ip);
+    free(ip);
+    if (down) {
+        /* Upstream refuses agents of machines that are down for
+         * maintenance until STOP_MAINTENANCE. */
+        cr_warn("refusing agent %s from %s: its machine is down for "
+                "maintenance",
+                id ? id : "(new)", req->peer);
+        refuse(req, "the agent's machine is down for maintenance");
+        return;
+    }
     switch (judge(m, id, why, sizeof(why))) {
     case VERDICT_ACCEPT:
         agent_subscribe_accept(m, req, call, id);

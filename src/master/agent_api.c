@@ -18,6 +18,7 @@
 #include "master.h"
 #include "net/recordio.h"
 #include "operator_api.h"
+#include "operator_config.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,8 +76,16 @@ agent_disconnect(struct master *m, struct magent *a, const char *why)
     offers_rescind_for_agent(m, a->id);
 }
 
+/* What an agent's removal means for its live tasks. */
+struct removal {
+    enum task_state pa_state; /* for partition-aware frameworks */
+    const char *reason;
+    const char *message;
+};
+
 static void
-agent_remove(struct master *m, struct magent *a, const char *why)
+remove_agent(struct master *m, struct magent *a, const char *why,
+             const struct removal *r)
 {
     set_state(a, AGENT_REMOVED, why);
     m->stats.agent_removals++;
@@ -85,15 +94,14 @@ agent_remove(struct master *m, struct magent *a, const char *why)
         struct mtask *t = a->tasks;
         struct mframework *f = framework_find(m, t->framework_id);
         bool pa = f && f->partition_aware;
-        enum task_state st = pa ? TASK_UNREACHABLE : TASK_LOST;
+        enum task_state st = pa ? r->pa_state : TASK_LOST;
         if (!task_state_is_terminal(t->state)) {
             task_set_state(m, t, st, cr_wall_secs());
             if (f)
                 task_send_update(
                     m, f,
                     task_status_new(t->task_id, a->id, t->executor_id, st,
-                                    "SOURCE_MASTER", "REASON_AGENT_REMOVED",
-                                    "Agent removed"));
+                                    "SOURCE_MASTER", r->reason, r->message));
         }
         task_remove(m, t);
     }
@@ -111,6 +119,26 @@ agent_remove(struct master *m, struct magent *a, const char *why)
     agent_free(a);
 }
 
+static void
+agent_remove(struct master *m, struct magent *a, const char *why)
+{
+    static const struct removal lost = {
+        TASK_UNREACHABLE, "REASON_AGENT_REMOVED", "Agent removed"};
+    remove_agent(m, a, why, &lost);
+}
+
+void
+agent_remove_by_operator(struct master *m, struct magent *a, const char *why)
+{
+    static const struct removal gone = {TASK_GONE_BY_OPERATOR,
+                                        "REASON_AGENT_REMOVED_BY_OPERATOR",
+                                        "Agent removed by the operator"};
+    agent_send(m, a,
+               json_pack("{s:s, s:{s:s}}", "type", "SHUTDOWN", "shutdown",
+                         "message", why));
+    remove_agent(m, a, why, &gone);
+}
+
 void
 agent_free(struct magent *a)
 {
@@ -121,6 +149,7 @@ agent_free(struct magent *a)
     free(a->id);
     free(a->hostname);
     free(a->pid);
+    free(a->ip);
     free(a);
 }
 
@@ -286,6 +315,19 @@ adopt_tasks(struct master *m, struct magent *a, json_t *tasks, json_t *shutdown)
 
 /* ---- SUBSCRIBE ----------------------------------------------------------- */
 
+char *
+master_peer_ip(const char *peer)
+{
+    if (peer == NULL)
+        return NULL;
+    if (*peer == '[') {
+        const char *end = strchr(peer, ']');
+        return end ? cr_xstrndup(peer + 1, (size_t)(end - peer - 1)) : NULL;
+    }
+    const char *colon = strrchr(peer, ':');
+    return colon ? cr_xstrndup(peer, (size_t)(colon - peer)) : cr_xstrdup(peer);
+}
+
 static struct magent *
 agent_new(struct master *m, const char *id, json_t *info,
           struct cr_resources *total)
@@ -357,10 +399,12 @@ agent_subscribe_accept(struct master *m, struct cr_http_req *req, json_t *call,
     char err[256];
     cr_resources_init(&total);
     (void)validate_agent_info(info, &total, err, sizeof(err));
+    config_agent_total(m, id, &total);
     bool rereg = cr_json_id(info, "id") != NULL;
     struct magent *a = agent_find(m, id);
     if (a == NULL) {
         a = agent_new(m, id, info, &total);
+        a->ip = master_peer_ip(req->peer);
     } else {
         if (a->stream)
             cr_http_stream_end(a->stream);

@@ -13,6 +13,7 @@
 #include "operator_api.h"
 #include "zk/url.h"
 
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -90,6 +91,11 @@ static struct cr_flag flag_table[] = {
     FA("agent_reregister_timeout", CR_FLAG_DURATION, "10mins",
        "How long agents have to re-register after a master failover.",
        agent_reregister_timeout, "slave_reregister_timeout"),
+    F("recovery_agent_removal_limit", CR_FLAG_STRING, "100%",
+      "After a failover, the largest share of registry agents that may be "
+      "marked unreachable for not re-registering; above it the master exits "
+      "instead (e.g. 50%).",
+      recovery_agent_removal_limit),
     F("max_completed_frameworks", CR_FLAG_INT, "50",
       "Completed frameworks kept in memory.", max_completed_frameworks),
     F("max_completed_tasks_per_framework", CR_FLAG_INT, "1000",
@@ -112,6 +118,22 @@ static struct cr_flag flag_table[] = {
 };
 
 #define N_FLAGS (sizeof(flag_table) / sizeof(flag_table[0]))
+
+/* "N%" (or a bare N) with 0 <= N <= 100, as a fraction. */
+static int
+parse_percentage(const char *text, double *out)
+{
+    char *end;
+    double v = text ? strtod(text, &end) : -1;
+    if (text == NULL || end == text || !isfinite(v) || v < 0 || v > 100)
+        return -1;
+    if (*end == '%')
+        end++;
+    if (*end != '\0')
+        return -1;
+    *out = v / 100.0;
+    return 0;
+}
 
 /* --registry defaults to replicated_log when --zk is given (Mesos's
  * default), to in_memory otherwise. */
@@ -184,6 +206,13 @@ check_flags(struct master *m, char *err, size_t errlen)
         snprintf(err, errlen,
                  "counts given to --max_* flags must be >= 0 "
                  "(and --max_agent_ping_timeouts >= 1)");
+        return -1;
+    }
+    if (parse_percentage(f->recovery_agent_removal_limit,
+                         &f->recovery_removal_fraction) != 0) {
+        snprintf(err, errlen,
+                 "--recovery_agent_removal_limit must be a percentage "
+                 "from 0%% to 100%%, e.g. 50%%");
         return -1;
     }
     if (f->allocation_interval <= 0 || f->agent_ping_timeout <= 0) {

@@ -228,6 +228,8 @@ free_objects(struct master *m)
     json_decref(m->removed_frameworks);
     json_decref(m->removed_order);
     json_decref(m->pending_offers);
+    json_decref(m->quota_roles);
+    m->quota_roles = NULL;
     allocator_free(m->allocator);
     m->allocator = NULL;
 }

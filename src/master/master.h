@@ -65,6 +65,8 @@ struct master_flags {
     double agent_ping_timeout;
     long max_agent_ping_timeouts;
     double agent_reregister_timeout;
+    char *recovery_agent_removal_limit;
+    double recovery_removal_fraction; /* the limit as 0..1 */
     long max_completed_frameworks;
     long max_completed_tasks_per_framework;
     char *roles;
@@ -164,6 +166,7 @@ struct magent {
     char *hostname;
     int port;
     char *pid;    /* "slave(1)@ip:port" */
+    char *ip;     /* the address it connects from (maintenance MachineID) */
     json_t *info; /* AgentInfo (owned) */
     struct cr_resources total;
     enum agent_state state;
@@ -238,6 +241,7 @@ struct master {
     double recovered_at;   /* monotonic secs */
     bool reregister_swept; /* unreachable marking after recovery done */
     int exit_code;         /* set by master_fatal */
+    json_t *quota_roles;   /* roles with a quota in the allocator */
 };
 
 /* master.c */
@@ -335,6 +339,13 @@ void agent_subscribe_accept(struct master *m, struct cr_http_req *req,
                             json_t *call, const char *id);
 void agent_send(struct master *m, struct magent *a, json_t *event);
 struct magent *agent_find(struct master *m, const char *id);
+/* Remove a with its tasks as the operator's doing (gone agent, machine
+ * down): tell it to shut down, report its tasks TASK_GONE_BY_OPERATOR
+ * (TASK_LOST to frameworks that are not partition-aware). Frees a. */
+void agent_remove_by_operator(struct master *m, struct magent *a,
+                              const char *why);
+/* The address part of a peer "ip:port" / "[ip6]:port" (owned), or NULL. */
+char *master_peer_ip(const char *peer);
 void agents_check_removal(struct master *m, double now);
 void agents_heartbeat(struct master *m);
 /* Release a's memory (ending its stream); a must be out of the table. */
@@ -394,5 +405,45 @@ int metrics_prometheus(struct master *m, struct cr_buf *out);
 json_t *state_json(struct master *m);
 /* A framework in the /master/state shape (tasks, offers, resources). */
 json_t *framework_to_v0_json(struct master *m, struct mframework *f);
+
+/* ---- sandbox files through the master (files_proxy*.c) -------------------
+ *
+ * GET /files/{browse,read,download,debug}?agent_id=<id>&path=<path>
+ * [&offset=&length=] is relayed to that agent's own /files/<op> and its
+ * answer (status, Content-Type, body) passed back; docs/protocol.md,
+ * "Sandbox files through the master". Leader only (routes.c). */
+
+#define FILES_PROXY_ID_MAX   1024
+#define FILES_PROXY_PATH_MAX 4096
+/* Largest length a read forwards (the agent itself caps a read at 64 KiB,
+ * upstream's 16 pages). */
+#define FILES_PROXY_MAX_READ (1u << 20)
+
+enum files_proxy_op {
+    FILES_PROXY_BROWSE,
+    FILES_PROXY_READ,
+    FILES_PROXY_DOWNLOAD,
+    FILES_PROXY_DEBUG,
+};
+
+struct files_proxy_query {
+    enum files_proxy_op op;
+    char *agent_id; /* owned; NULL only for debug (the master's own) */
+    char *path;     /* owned, decoded; NULL for debug */
+    long long offset, length; /* read only; -1 when absent */
+    char *target;             /* owned: path and query to send to the agent */
+};
+
+/* Parse /files/<what>?<query> (query may be NULL). 0 with q filled (free
+ * with files_proxy_query_fini), CR_ENOTFOUND for an unknown <what> (404),
+ * or CR_EINVAL_INPUT (400); both with a one-line reason in err, and q
+ * left empty. */
+int files_proxy_query_parse(const char *what, const char *query,
+                            struct files_proxy_query *q, char *err,
+                            size_t errlen);
+void files_proxy_query_fini(struct files_proxy_query *q);
+/* Answer GET /files/<what> (req->path is "/files/<what>"). Takes req. */
+void files_proxy_handle(struct master *m, struct cr_http_req *req,
+                        const char *what);
 
 #endif

@@ -15,6 +15,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "master.h"
+#include "operator_config.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,10 @@ offer_json(struct master *m, struct moffer *o, struct magent *a)
     json_t *attrs = json_object_get(a->info, "attributes");
     if (json_array_size(attrs) > 0)
         json_object_set(j, "attributes", attrs);
+    /* A machine scheduled for maintenance: when it goes away. */
+    json_t *un = config_unavailability_json(m, a);
+    if (un)
+        json_object_set_new(j, "unavailability", un);
     return j;
 }
 

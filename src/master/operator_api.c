@@ -4,7 +4,9 @@
  * (mesos.v1.master.Call, reference §3.1): GET_HEALTH, GET_FLAGS,
  * GET_VERSION, GET_METRICS, GET/SET_LOGGING_LEVEL, GET_STATE, GET_AGENTS,
  * GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS, GET_ROLES, GET_WEIGHTS,
- * GET_MASTER, TEARDOWN and SUBSCRIBE (operator_events.c).
+ * GET_MASTER, TEARDOWN and SUBSCRIBE (operator_events.c); the calls that
+ * change the registry's configuration (weights, quota, reservations, gone
+ * agents, maintenance) and their getters are in operator_config.c.
  *
  * Answers: GET_* 200 with exactly "application/json" and a body
  * {"type": "GET_X", "get_x": {...}}; SET_LOGGING_LEVEL and TEARDOWN 200
@@ -25,8 +27,10 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "operator_config.h"
 #include "registrar.h"
 #include "registry.h"
+#include "state_doc.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -273,8 +277,8 @@ operator_framework_json(struct master *m, struct mframework *f)
 }
 
 /* A completed framework (kept in the v0 shape) in the v1 shape. */
-static json_t *
-completed_framework_json(const json_t *v0)
+json_t *
+operator_completed_framework_json(const json_t *v0)
 {
     json_t *info = json_object();
     static const char *const keys[] = {"name",      "user",      "hostname",
@@ -332,7 +336,7 @@ get_frameworks(struct master *m)
     json_t *c;
     json_array_foreach(m->completed_frameworks, i, c)
     {
-        json_array_append_new(done, completed_framework_json(c));
+        json_array_append_new(done, operator_completed_framework_json(c));
     }
     return json_pack("{s:o, s:o}", "frameworks", fws, "completed_frameworks",
                      done);
@@ -369,8 +373,8 @@ v0_resources_to_v1(json_t *flat, const char *role)
 }
 
 /* A completed task (kept in the v0 shape) in the v1 Task shape. */
-static json_t *
-completed_task_json(const json_t *v0)
+json_t *
+operator_completed_task_json(const json_t *v0)
 {
     const char *id = cr_json_str(v0, "id");
     const char *fw = cr_json_str(v0, "framework_id");
@@ -412,7 +416,7 @@ append_completed(json_t *out, const json_t *v0_tasks)
     json_t *t;
     json_array_foreach(v0_tasks, i, t)
     {
-        json_array_append_new(out, completed_task_json(t));
+        json_array_append_new(out, operator_completed_task_json(t));
     }
 }
 
@@ -501,8 +505,8 @@ weighted_roles(struct master *m, json_t *names)
     }
 }
 
-static json_t *
-get_weights(struct master *m)
+json_t *
+operator_get_weights(struct master *m)
 {
     json_t *names = json_object();
     weighted_roles(m, names);
@@ -725,6 +729,18 @@ get_logging_level_m(struct master *m)
     return get_logging_level();
 }
 
+static json_t *
+get_maintenance_schedule(struct master *m)
+{
+    return json_pack("{s:o}", "schedule", config_schedule_json(m));
+}
+
+static json_t *
+get_maintenance_status(struct master *m)
+{
+    return json_pack("{s:o}", "status", config_maintenance_status_json(m));
+}
+
 static const struct {
     const char *type;
     getter_fn fn;
@@ -734,14 +750,16 @@ static const struct {
     {"GET_VERSION", get_version},
     {"GET_METRICS", get_metrics},
     {"GET_LOGGING_LEVEL", get_logging_level_m},
-    {"GET_STATE", operator_state_json},
     {"GET_AGENTS", get_agents},
     {"GET_FRAMEWORKS", get_frameworks},
     {"GET_EXECUTORS", get_executors},
     {"GET_TASKS", get_tasks},
     {"GET_ROLES", get_roles},
-    {"GET_WEIGHTS", get_weights},
+    {"GET_WEIGHTS", operator_get_weights},
     {"GET_MASTER", get_master},
+    {"GET_QUOTA", config_get_quota},
+    {"GET_MAINTENANCE_SCHEDULE", get_maintenance_schedule},
+    {"GET_MAINTENANCE_STATUS", get_maintenance_status},
 };
 
 void
@@ -754,6 +772,12 @@ operator_api_handle(struct master *m, struct cr_http_req *req)
     if (!accepts_json(cr_http_headers_get(&req->headers, "Accept"))) {
         cr_http_respond_text(req, 406,
                              "Expecting 'Accept' to allow application/json");
+        json_decref(call);
+        return;
+    }
+    if (strcmp(type, "GET_STATE") == 0) {
+        /* Written in slices, never stalling the loop (state_doc.h). */
+        state_serve(m, req, STATE_DOC_GET_STATE, NULL, NULL);
         json_decref(call);
         return;
     }
@@ -770,6 +794,8 @@ operator_api_handle(struct master *m, struct cr_http_req *req)
         cr_http_respond(req, 200, NULL, NULL, 0, NULL);
     } else if (strcmp(type, "TEARDOWN") == 0) {
         teardown(m, req, call);
+    } else if (operator_config_handle(m, req, call, type)) {
+        /* answered */
     } else {
         cr_http_respond_text(req, 501, "Unsupported call type");
     }

@@ -37,8 +37,14 @@ void operator_api_handle(struct master *m, struct cr_http_req *req);
 /* v1 shapes shared by the calls and the events (new references). */
 json_t *operator_agent_json(struct master *m, struct magent *a);
 json_t *operator_framework_json(struct master *m, struct mframework *f);
-/* Response.GetState: tasks, executors, frameworks, agents. */
+/* Response.GetWeights: {"weight_infos": [{role, weight}]}. */
+json_t *operator_get_weights(struct master *m);
+/* Response.GetState: tasks, executors, frameworks, agents (a tree, for
+ * the SUBSCRIBED event; the GET_STATE call streams it: state_doc.h). */
 json_t *operator_state_json(struct master *m);
+/* A completed task / framework, kept in the v0 shape, in the v1 shape. */
+json_t *operator_completed_task_json(const json_t *v0);
+json_t *operator_completed_framework_json(const json_t *v0);
 
 /* Event stream (operator_events.c). */
 /* Start a SUBSCRIBE stream on req (already validated). Takes req. */

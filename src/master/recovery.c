@@ -35,6 +35,7 @@
 #include "base/mem.h"
 #include "log/log.h"
 #include "master.h"
+#include "operator_config.h"
 #include "registrar.h"
 #include "replicas.h"
 
@@ -232,6 +233,7 @@ on_recovered(void *data, int err, const char *why)
     m->recovered_at = master_now();
     m->reregister_swept = false;
     sync_weights(m);
+    config_recovered(m);
     become_leader(m);
 }
 
@@ -286,6 +288,23 @@ registry_check_reregistration(struct master *m, double now)
         if (a->status == REGISTRY_ADMITTED && n < cap &&
             agent_find(m, a->id) == NULL)
             ids[n++] = cr_xstrdup(a->id);
+    }
+    if (n > m->flags.recovery_removal_fraction * (double)cap) {
+        /* A safety net against a partition or a misconfigured cluster
+         * after a failover: rather than write off most of the cluster,
+         * step down and let a supervisor restart this master. */
+        char why[256];
+        snprintf(why, sizeof(why),
+                 "%zu of %zu registry agents did not re-register within "
+                 "--agent_reregister_timeout, more than "
+                 "--recovery_agent_removal_limit=%s allows; exiting instead "
+                 "of marking them unreachable",
+                 n, cap, m->flags.recovery_agent_removal_limit);
+        for (size_t i = 0; i < n; i++)
+            free(ids[i]);
+        free(ids);
+        master_fatal(m, why);
+        return;
     }
     if (n)
         cr_warn("registry: %zu agents did not re-register within "

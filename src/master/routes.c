@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * routes.c: the master's HTTP routing table and the small classic
- * endpoints (/health, /version, /flags, /master/state and its aliases).
+ * endpoints (/health, /version, /flags); /state, /frameworks, /slaves,
+ * /tasks, /roles and /teardown are in classic_endpoints.c.
  *
  * Paths are matched with and without the "/master" prefix, as libprocess's
  * delegate rule makes upstream do. Classic JSON endpoints accept ?jsonp=.
@@ -13,7 +14,9 @@
 #include "log/transport_http.h"
 #include "master.h"
 #include "operator_api.h"
+#include "operator_config.h"
 #include "registrar.h"
+#include "state_doc.h"
 #include "webui.h"
 
 #include <stdio.h>
@@ -81,14 +84,6 @@ handle_flags(struct master *m, struct cr_http_req *req)
 }
 
 static void
-handle_state(struct master *m, struct cr_http_req *req)
-{
-    json_t *v = state_json(m);
-    respond_json_value(req, v);
-    json_decref(v);
-}
-
-static void
 handle_metrics(struct master *m, struct cr_http_req *req, bool prometheus)
 {
     if (!prometheus) {
@@ -129,7 +124,8 @@ leader_only(const char *path)
 {
     return strcmp(path, "/api/v1/scheduler") == 0 ||
            strcmp(path, "/corral/v1/agent") == 0 ||
-           strcmp(path, "/api/v1") == 0 || strcmp(path, REGISTRY_PATH) == 0;
+           strcmp(path, "/api/v1") == 0 || strcmp(path, REGISTRY_PATH) == 0 ||
+           strncmp(path, "/files/", 7) == 0; /* files_proxy.c */
 }
 
 /* Strip a leading "/master" so both spellings route alike. */
@@ -170,13 +166,16 @@ master_handle_http(struct cr_http_req *req, void *data)
         handle_version(req);
     } else if (get && strcmp(p, "/flags") == 0) {
         handle_flags(m, req);
-    } else if (get &&
-               (strcmp(p, "/state") == 0 || strcmp(p, "/state.json") == 0)) {
-        handle_state(m, req);
+    } else if (classic_config_owns(p)) {
+        classic_config_handle(m, req, p); /* classic_config.c */
+    } else if (classic_owns(p)) {
+        classic_handle(m, req, p); /* classic_endpoints.c */
     } else if (get && strcmp(req->path, "/metrics/snapshot") == 0) {
         handle_metrics(m, req, false);
     } else if (get && strcmp(req->path, "/metrics") == 0) {
         handle_metrics(m, req, true);
+    } else if (strncmp(req->path, "/files/", 7) == 0) {
+        files_proxy_handle(m, req, req->path + 7);
     } else if (strcmp(p, "/redirect") == 0) {
         master_redirect(m, req, false);
     } else if (webui_owns(req->path)) {

@@ -485,6 +485,13 @@ reconcile_one(struct master *m, struct mframework *f, const char *task_id,
     }
     struct magent *a = agent_id ? agent_find(m, agent_id) : NULL;
     enum task_state st = TASK_LOST;
+    if (agent_id == NULL && m->registrar &&
+        registrar_registry(m->registrar)->count[REGISTRY_ADMITTED] >
+            HASH_COUNT(m->agents)) {
+        /* No agent named, and some admitted agents are not back since the
+         * failover: the task may be on one of them. Say nothing yet. */
+        return;
+    }
     if (f->partition_aware)
         st = a ? TASK_GONE : TASK_UNKNOWN;
     if (a == NULL && agent_id && m->registrar) {

@@ -32,6 +32,12 @@ class ZooKeeper:
     def url(self, path="/corral"):
         return "zk://%s%s" % (self.connect, path)
 
+    def stop_node(self, i):
+        """SIGKILL server i (1-based) of the ensemble."""
+        out = subprocess.run(["bash", SCRIPT, "stop-node", self.dir, str(i)],
+                             capture_output=True, text=True, timeout=60)
+        assert out.returncode == 0, out.stdout + out.stderr
+
     def stop(self):
         subprocess.run(["bash", SCRIPT, "stop", self.dir],
                        capture_output=True, timeout=60)

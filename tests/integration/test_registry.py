@@ -14,6 +14,7 @@
   --agent_reregister_timeout, and admitted again when it comes back.
 
 ZooKeeper is required (CI installs it): without it the tests fail."""
+import json
 import os
 import shutil
 import signal
@@ -174,6 +175,56 @@ class Registry(unittest.TestCase):
         self.assertEqual(self.admitted(new), {aid})
         self.wait_active(new, aid, secs=30)
 
+    def test_operator_config_survives_failover(self):
+        """Weights, quotas, reservations and maintenance set through the
+        operator API are in the registry: the next leader has them all."""
+        leader, aid = self.leader_with_agent()
+
+        def op(p, body):
+            st, _, out = http_json("POST", "127.0.0.1", p.port, "/api/v1",
+                                   body, {"Accept": "application/json"})
+            return st, out
+
+        res = [{"name": "cpus", "type": "SCALAR", "scalar": {"value": 1},
+                "reservations": [{"type": "DYNAMIC", "role": "dev"}]}]
+        calls = [
+            {"type": "UPDATE_WEIGHTS", "update_weights": {"weight_infos": [
+                {"role": "ops", "weight": 3}]}},
+            {"type": "UPDATE_QUOTA", "update_quota": {"quota_configs": [
+                {"role": "dev", "limits": {"mem": {"value": 512}}}]}},
+            {"type": "RESERVE_RESOURCES", "reserve_resources": {
+                "agent_id": {"value": aid}, "resources": res}},
+            {"type": "UPDATE_MAINTENANCE_SCHEDULE",
+             "update_maintenance_schedule": {"schedule": {"windows": [{
+                 "machine_ids": [{"hostname": "elsewhere"}],
+                 "unavailability": {"start": {"nanoseconds": 5}}}]}}},
+            {"type": "START_MAINTENANCE", "start_maintenance": {
+                "machines": [{"hostname": "elsewhere"}]}},
+        ]
+        for body in calls:
+            st, out = op(leader, body)
+            self.assertIn(st, (200, 202), (body["type"], out))
+        gets = ["GET_WEIGHTS", "GET_QUOTA", "GET_MAINTENANCE_SCHEDULE",
+                "GET_MAINTENANCE_STATUS"]
+
+        def answers(p):
+            return [json.loads(op(p, {"type": g})[1]) for g in gets]
+        before = answers(leader)
+        leader.kill9()
+        new = self.c.leader(exclude=leader)
+        self.assertEqual(answers(new), before)
+        self.assertEqual(before[3]["get_maintenance_status"]["status"][
+            "down_machines"], [{"hostname": "elsewhere"}])
+        # The agent re-registers and its reservation is applied again.
+        self.wait_active(new, aid)
+        agents = json.loads(op(new, {"type": "GET_AGENTS"})[1])[
+            "get_agents"]["agents"]
+        total = [a["total_resources"] for a in agents
+                 if a["agent_info"]["id"]["value"] == aid][0]
+        self.assertEqual(sum(r["scalar"]["value"] for r in total
+                             if r["name"] == "cpus" and
+                             r.get("reservations")), 1.0, total)
+
     # -- (d) ------------------------------------------------------------------
     def test_deposed_leader_commits_nothing(self):
         old, aid = self.leader_with_agent()
@@ -251,6 +302,44 @@ class Unreachable(unittest.TestCase):
         reg = c.registry(new)
         self.assertEqual(([a["id"] for a in reg["admitted"]],
                           reg["unreachable"]), ([aid], []))
+
+    def test_removal_limit_exits_instead_of_marking(self):
+        """--recovery_agent_removal_limit: a new leader that would mark
+        more than the limit of the registry's agents unreachable exits
+        (a supervisor restarts it) and marks nobody."""
+        c = HACluster(masters=3, master_flags=FLAGS + [
+            "--agent_reregister_timeout=3secs",
+            "--recovery_agent_removal_limit=40%"])
+        self.addCleanup(c.close)
+        leader = c.leader()
+        agents = [c.start_agent("agent%d" % i) for i in range(2)]
+        wait_for(lambda: len(self._active(c, leader)) == 2, 20, "two agents")
+        agents[0].kill9()
+        leader.kill9()
+        new = c.leader(exclude=leader)
+        # Bring the old leader's replica back so that a quorum remains when
+        # the new leader exits.
+        c.start_master(c.masters.index(leader), port=leader.port)
+        wait_for(lambda: not new.alive(), 20,
+                 "the new leader to exit at the removal limit")
+        self.assertEqual(new.p.returncode, 1)
+        self.assertIn("1 of 2 registry agents did not re-register",
+                      new.output())
+        self.assertIn("--recovery_agent_removal_limit=40%", new.output())
+        # Nothing was written off: the next leader recovers a registry in
+        # which agent0 is still admitted (had it been marked unreachable,
+        # only agent1 would be expected and it would serve on), so it stops
+        # at the limit too.
+        nxt = [p for p in c.masters if p.alive() and p.port != leader.port]
+        self.assertEqual(len(nxt), 1)
+        wait_for(lambda: not nxt[0].alive(), 30,
+                 "the next leader to exit at the removal limit")
+        self.assertIn("1 of 2 registry agents did not re-register",
+                      nxt[0].output())
+
+    @staticmethod
+    def _active(c, p):
+        return [a for a in c.state(p).get("slaves", []) if a.get("active")]
 
 
 if __name__ == "__main__":

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * test_allocator.c: unit tests of src/master/allocator.c with a fake clock
- * and a recording offer callback.
+ * test_allocator.c: unit tests of src/master/allocator*.c (without quota:
+ * see test_allocator_quota.c) with a fake clock and a recording offer
+ * callback (allocator_harness.h).
  *
- * Layout: shared helpers first, then one clearly marked block per author.
- * Add new tests in your own block and list them in main().
+ * Layout: one clearly marked block per author. Add new tests in your own
+ * block and list them in main().
  */
 /* cmocka needs these first, in this order. */
 /* clang-format off */
@@ -15,6 +16,7 @@
 #include <cmocka.h>
 /* clang-format on */
 
+#include "allocator_harness.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "master/allocator.h"
@@ -24,126 +26,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
-
-/* ---- shared helpers ------------------------------------------------------ */
-
-#define MAX_OFFERS 4096
-
-struct offer_rec {
-    char fw[64];
-    char agent[64];
-    char role[64];
-    struct cr_resources res;
-};
-
-struct ctx {
-    double now;
-    struct allocator *a;
-    struct offer_rec offers[MAX_OFFERS];
-    size_t n;
-};
-
-static double
-fake_now(void *data)
-{
-    return ((struct ctx *)data)->now;
-}
-
-static void
-on_offer(void *data, const char *fw, const char *agent, const char *role,
-         const struct cr_resources *offered)
-{
-    struct ctx *c = data;
-    assert_true(c->n < MAX_OFFERS);
-    struct offer_rec *o = &c->offers[c->n++];
-    snprintf(o->fw, sizeof(o->fw), "%s", fw);
-    snprintf(o->agent, sizeof(o->agent), "%s", agent);
-    snprintf(o->role, sizeof(o->role), "%s", role);
-    cr_resources_init(&o->res);
-    cr_resources_copy(&o->res, offered);
-    assert_false(cr_resources_is_empty(offered));
-}
-
-static void
-clear_offers(struct ctx *c)
-{
-    for (size_t i = 0; i < c->n; i++)
-        cr_resources_fini(&c->offers[i].res);
-    c->n = 0;
-}
-
-static struct ctx *
-ctx_new_with(const char *min_alloc)
-{
-    struct ctx *c = calloc(1, sizeof(*c));
-    c->now = 1000.0;
-    struct allocator_config cfg = {
-        .allocation_interval = 1.0,
-        .now = fake_now,
-        .clock_data = c,
-        .min_allocatable = min_alloc,
-        .seed = 42,
-    };
-    c->a = allocator_new(&cfg, on_offer, c);
-    return c;
-}
-
-static struct ctx *
-ctx_new(void)
-{
-    return ctx_new_with(NULL);
-}
-
-static void
-ctx_free(struct ctx *c)
-{
-    clear_offers(c);
-    allocator_free(c->a);
-    free(c);
-}
-
-static struct cr_resources
-res(const char *text)
-{
-    struct cr_resources r;
-    char err[128];
-    cr_resources_init(&r);
-    if (cr_resources_parse_text(&r, text, NULL, err, sizeof(err)) != 0)
-        fail_msg("bad resources '%s': %s", text, err);
-    return r;
-}
-
-static void
-add_agent(struct ctx *c, const char *id, const char *text)
-{
-    struct cr_resources r = res(text);
-    allocator_add_agent(c->a, id, &r);
-    cr_resources_fini(&r);
-}
-
-static void
-add_fw(struct ctx *c, const char *id, const char *role)
-{
-    const char *roles[] = {role};
-    allocator_add_framework(c->a, id, roles, 1, NULL, 0, true);
-}
-
-/* Recover the offer with index i, with a filter of refuse seconds. */
-static void
-decline(struct ctx *c, size_t i, double refuse)
-{
-    struct offer_rec *o = &c->offers[i];
-    allocator_recover(c->a, o->fw, o->agent, o->role, &o->res, refuse);
-}
-
-static size_t
-count_for(const struct ctx *c, const char *fw)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < c->n; i++)
-        n += strcmp(c->offers[i].fw, fw) == 0;
-    return n;
-}
 
 /* ---- allocator tests (model/allocator engineer) -------------------------- */
 

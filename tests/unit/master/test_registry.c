@@ -117,6 +117,242 @@ test_transitions(void **state)
     registry_fini(&r);
 }
 
+/* ---- configuration: quotas, reservations, maintenance ------------------- */
+
+static void
+reservation(struct registry_op *op, enum registry_op_type type, const char *id,
+            const char *text_res)
+{
+    struct cr_resources res;
+    cr_resources_init(&res);
+    assert_int_equal(cr_resources_parse_text(&res, text_res, NULL, NULL, 0), 0);
+    registry_op_reservation(op, type, id, &res);
+    cr_resources_fini(&res);
+}
+
+static void
+test_quota_and_reservations(void **state)
+{
+    (void)state;
+    struct registry r;
+    struct registry_op op;
+    registry_init(&r);
+    registry_op_quota(&op, "dev");
+    registry_op_add_scalar(&op, false, "cpus", 2);
+    registry_op_add_scalar(&op, true, "cpus", 4);
+    apply_ok(&r, &op);
+    const struct registry_quota *q = registry_quota(&r, "dev");
+    assert_non_null(q);
+    assert_int_equal(q->n_guarantees, 1);
+    assert_true(q->limits[0].value == 4);
+    registry_op_quota(&op, "dev"); /* replaced, then removed */
+    registry_op_add_scalar(&op, true, "mem", 1024);
+    apply_ok(&r, &op);
+    assert_int_equal(registry_quota(&r, "dev")->n_guarantees, 0);
+    registry_op_quota(&op, "dev");
+    apply_ok(&r, &op);
+    assert_null(registry_quota(&r, "dev"));
+
+    /* Reservations need a known, not gone agent; UNRESERVE what is there. */
+    reservation(&op, REGISTRY_OP_RESERVE, "a1", "cpus(dev):1");
+    assert_int_equal(apply_err(&r, &op), CR_ESTATE);
+    registry_op_admit(&op, "a1", "h1", 5051);
+    apply_ok(&r, &op);
+    reservation(&op, REGISTRY_OP_RESERVE, "a1", "cpus(dev):1;mem(dev):256");
+    apply_ok(&r, &op);
+    reservation(&op, REGISTRY_OP_UNRESERVE, "a1", "cpus(dev):2");
+    assert_int_equal(apply_err(&r, &op), CR_ESTATE);
+    reservation(&op, REGISTRY_OP_UNRESERVE, "a1", "cpus(dev):1");
+    apply_ok(&r, &op);
+    const struct registry_agent *a = registry_agent(&r, "a1");
+    assert_true(cr_resources_scalar(&a->reserved, "mem") == 256);
+    assert_true(cr_resources_scalar(&a->reserved, "cpus") == 0);
+    registry_op_mark(&op, REGISTRY_OP_GONE, "a1", 1);
+    apply_ok(&r, &op);
+    assert_true(cr_resources_is_empty(&registry_agent(&r, "a1")->reserved));
+    registry_fini(&r);
+}
+
+static void
+schedule2(struct registry_op *op)
+{
+    registry_op_maintenance(op, REGISTRY_OP_SCHEDULE);
+    registry_op_add_window(op, 1000, 60);
+    registry_op_add_machine(op, "m1", "10.0.0.1");
+    registry_op_add_window(op, 2000, -1);
+    registry_op_add_machine(op, "m2", NULL);
+    registry_op_add_machine(op, NULL, "10.0.0.3");
+}
+
+static void
+machines(struct registry_op *op, enum registry_op_type type, const char *host,
+         const char *ip)
+{
+    registry_op_maintenance(op, type);
+    registry_op_add_machine(op, host, ip);
+}
+
+static void
+test_maintenance(void **state)
+{
+    (void)state;
+    struct registry r;
+    struct registry_op op;
+    const struct registry_window *w;
+    char err[200];
+    registry_init(&r);
+    schedule2(&op);
+    apply_ok(&r, &op);
+    assert_int_equal(r.n_windows, 2);
+    /* An agent's machine matches by hostname and IP, or either one. */
+    assert_int_equal(registry_machine_mode_of(&r, "m1", "10.0.0.1", &w),
+                     REGISTRY_MACHINE_DRAINING);
+    assert_int_equal(w->start_ns, 1000);
+    assert_int_equal(registry_machine_mode_of(&r, "m1", "10.0.0.9", NULL),
+                     REGISTRY_MACHINE_UP);
+    assert_int_equal(registry_machine_mode_of(&r, "m2", "10.9.9.9", &w),
+                     REGISTRY_MACHINE_DRAINING);
+    assert_int_equal(w->duration_ns, -1);
+    assert_int_equal(registry_machine_mode_of(&r, "x", "10.0.0.3", NULL),
+                     REGISTRY_MACHINE_DRAINING);
+
+    machines(&op, REGISTRY_OP_STOP_MAINTENANCE, "m2", NULL);
+    assert_int_equal(registry_maint_check(&r, &op, err, sizeof(err)),
+                     CR_ESTATE); /* not down */
+    assert_int_equal(apply_err(&r, &op), CR_ESTATE);
+    machines(&op, REGISTRY_OP_START_MAINTENANCE, "m9", NULL);
+    assert_int_equal(apply_err(&r, &op), CR_ESTATE); /* not scheduled */
+    machines(&op, REGISTRY_OP_START_MAINTENANCE, "m2", NULL);
+    apply_ok(&r, &op);
+    assert_int_equal(registry_machine_mode_of(&r, "m2", NULL, NULL),
+                     REGISTRY_MACHINE_DOWN);
+
+    /* A down machine must stay in the schedule; one listed twice is bad. */
+    registry_op_maintenance(&op, REGISTRY_OP_SCHEDULE);
+    registry_op_add_window(&op, 5, 5);
+    registry_op_add_machine(&op, "m1", "10.0.0.1");
+    assert_int_equal(apply_err(&r, &op), CR_ESTATE);
+    registry_op_maintenance(&op, REGISTRY_OP_SCHEDULE);
+    registry_op_add_window(&op, 5, 5);
+    registry_op_add_machine(&op, "m2", NULL);
+    registry_op_add_machine(&op, "m2", NULL);
+    assert_int_equal(apply_err(&r, &op), CR_ESTATE);
+    /* Rescheduled: m2 stays down, m1 and 10.0.0.3 are up again. */
+    registry_op_maintenance(&op, REGISTRY_OP_SCHEDULE);
+    registry_op_add_window(&op, 7, 7);
+    registry_op_add_machine(&op, "m2", NULL);
+    registry_op_add_machine(&op, "m4", NULL);
+    apply_ok(&r, &op);
+    assert_int_equal(registry_machine_mode_of(&r, "m2", NULL, NULL),
+                     REGISTRY_MACHINE_DOWN);
+    assert_int_equal(registry_machine_mode_of(&r, "m1", "10.0.0.1", NULL),
+                     REGISTRY_MACHINE_UP);
+    /* STOP: m2 is up and out of the schedule; its window keeps m4. */
+    machines(&op, REGISTRY_OP_STOP_MAINTENANCE, "m2", NULL);
+    apply_ok(&r, &op);
+    assert_int_equal(registry_machine_mode_of(&r, "m2", NULL, NULL),
+                     REGISTRY_MACHINE_UP);
+    assert_int_equal(r.n_windows, 1);
+    assert_int_equal(r.windows[0].n_machines, 1);
+    assert_string_equal(r.windows[0].machines[0].hostname, "m4");
+    machines(&op, REGISTRY_OP_START_MAINTENANCE, "m4", NULL);
+    apply_ok(&r, &op);
+    machines(&op, REGISTRY_OP_STOP_MAINTENANCE, "m4", NULL);
+    apply_ok(&r, &op);
+    assert_int_equal(r.n_windows, 0);
+    assert_null(r.machines);
+    registry_fini(&r);
+}
+
+/* Every kind of operation, encoded as a batch and as a snapshot, replays
+ * to the same registry. */
+static void
+test_config_round_trip(void **state)
+{
+    (void)state;
+    struct registry_op ops[6];
+    registry_op_admit(&ops[0], "a1", "h1", 5051);
+    reservation(&ops[1], REGISTRY_OP_RESERVE, "a1", "cpus(dev):1;disk(dev):10");
+    registry_op_quota(&ops[2], "dev/web");
+    registry_op_add_scalar(&ops[2], false, "cpus", 1.5);
+    registry_op_add_scalar(&ops[2], true, "gpus", 0);
+    schedule2(&ops[3]);
+    machines(&ops[4], REGISTRY_OP_START_MAINTENANCE, NULL, "10.0.0.3");
+    registry_op_weights(&ops[5]);
+    registry_op_add_weight(&ops[5], "dev", 3);
+    const struct registry_op *p[6];
+    for (int i = 0; i < 6; i++)
+        p[i] = &ops[i];
+    struct cr_buf b, snap;
+    cr_buf_init(&b, 1 << 20);
+    cr_buf_init(&snap, 1 << 20);
+    assert_int_equal(registry_encode_ops(p, 6, &b), 0);
+    struct registry direct, replayed, restored;
+    registry_init(&direct);
+    registry_init(&replayed);
+    registry_init(&restored);
+    for (int i = 0; i < 6; i++)
+        apply_ok(&direct, &ops[i]);
+    struct registry_replay_info info;
+    char err[200];
+    assert_int_equal(registry_replay(&replayed, (const uint8_t *)b.data, b.len,
+                                     &info, err, sizeof(err)),
+                     0);
+    assert_int_equal(info.skipped, 0);
+    assert_int_equal(registry_encode_snapshot(&replayed, &snap), 0);
+    assert_int_equal(registry_replay(&restored, (const uint8_t *)snap.data,
+                                     snap.len, &info, err, sizeof(err)),
+                     0);
+    char *t1 = text(&direct), *t2 = text(&replayed), *t3 = text(&restored);
+    assert_string_equal(t1, t2);
+    assert_string_equal(t1, t3);
+    assert_non_null(strstr(t1, "\"down\":[{\"ip\":\"10.0.0.3\"}]"));
+    assert_int_equal(
+        registry_machine_mode_of(&restored, "any", "10.0.0.3", NULL),
+        REGISTRY_MACHINE_DOWN);
+    free(t1);
+    free(t2);
+    free(t3);
+    cr_buf_fini(&b);
+    cr_buf_fini(&snap);
+    registry_fini(&direct);
+    registry_fini(&replayed);
+    registry_fini(&restored);
+}
+
+static void
+test_damaged_config_records(void **state)
+{
+    (void)state;
+    static const char *const bad[] = {
+        /* a negative quota */
+        "{\"format\":\"corral.registry/1\",\"ops\":[{\"type\":\"QUOTA\","
+        "\"role\":\"r\",\"guarantees\":{\"cpus\":-1}}]}",
+        /* unreserved resources in a reservation */
+        "{\"format\":\"corral.registry/1\",\"ops\":[{\"type\":\"RESERVE\","
+        "\"agent_id\":\"a\",\"resources\":[{\"name\":\"cpus\",\"type\":"
+        "\"SCALAR\",\"scalar\":{\"value\":1}}]}]}",
+        /* a machine with neither hostname nor ip */
+        "{\"format\":\"corral.registry/1\",\"ops\":[{\"type\":"
+        "\"START_MAINTENANCE\",\"machines\":[{}]}]}",
+        /* a window without start */
+        "{\"format\":\"corral.registry/1\",\"ops\":[{\"type\":\"SCHEDULE\","
+        "\"windows\":[{\"machines\":[{\"hostname\":\"h\"}],"
+        "\"duration_ns\":1}]}]}",
+        /* a down machine outside the schedule */
+        "{\"format\":\"corral.registry/1\",\"snapshot\":{\"admitted\":[],"
+        "\"unreachable\":[],\"gone\":[],\"weights\":[],\"schedule\":[],"
+        "\"down\":[{\"hostname\":\"h\"}]}}",
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        struct registry r;
+        registry_init(&r);
+        assert_int_equal(replay_str(&r, bad[i]), CR_EPROTO_DATA);
+        assert_int_equal(HASH_COUNT(r.agents), 0);
+        registry_fini(&r);
+    }
+}
+
 /* ---- records ------------------------------------------------------------- */
 
 static void
@@ -494,6 +730,10 @@ main(void)
         cmocka_unit_test(test_batch_round_trip),
         cmocka_unit_test(test_snapshot_round_trip),
         cmocka_unit_test(test_damaged_records),
+        cmocka_unit_test(test_quota_and_reservations),
+        cmocka_unit_test(test_maintenance),
+        cmocka_unit_test(test_config_round_trip),
+        cmocka_unit_test(test_damaged_config_records),
         cmocka_unit_test_setup_teardown(test_registrar_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_registrar_in_memory, setup,
                                         teardown),
