@@ -1,17 +1,24 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * local.c: `corral local`: a whole cluster on this machine, for trying
- * Corral out and for demos: one corral-master and N corral-agents (found
- * next to the corral binary), each with its own work dir and log file
- * under one directory.
+ * Corral out and for demos: one corral-master, N corral-agents and a
+ * corral-dispatcher (Spark's cluster-mode REST server; all found next to
+ * the corral binary), each with its own work dir and log file under one
+ * directory.
  *
  * Sequence: start the master (it writes its port to a ready file), start
- * the agents pointing at it, wait until /master/state lists them all,
- * print the addresses, then wait for a signal. SIGINT/SIGTERM/SIGHUP stop
- * the agents first, then the master (SIGTERM, then SIGKILL after a grace
- * period), each by pid, and wait for them; between the two, `corral-agent
- * --recover=cleanup` kills the executors (and tasks) the agents leave
- * behind. If the master dies, the agents are stopped and we exit 2.
+ * the agents pointing at it, start the dispatcher (framework of the same
+ * master; REST port 7077 by default), wait until /master/state lists every
+ * agent, print the addresses, then wait for a signal. SIGINT/SIGTERM/
+ * SIGHUP stop the dispatcher, then the agents, then the master (SIGTERM,
+ * then SIGKILL after a grace period), each by pid, and wait for them;
+ * between the agents and the master, `corral-agent --recover=cleanup`
+ * kills the executors (and tasks, drivers included) the agents leave
+ * behind. If the master dies, everything is stopped and we exit 2; a
+ * dying agent or dispatcher is reported and the rest carries on.
+ *
+ * With --ha the dispatcher gets --zk with the local ensemble (its state
+ * in ZooKeeper) and follows the leading master through zk://.
  *
  * Signals are blocked and taken synchronously with sigtimedwait(), so the
  * code stays sequential (no handlers, no loop). Children run in their own
@@ -67,6 +74,8 @@ struct local {
     const char *resources;
     const char *ready_file;
     bool ha;
+    long dispatcher_port; /* -1: 7077, or any free port when --port is 0 */
+    bool no_dispatcher;
     /* state */
     char dir[PATH_MAX];
     char bindir[PATH_MAX];
@@ -74,6 +83,8 @@ struct local {
     struct child masters[MAX_MASTERS];
     int n_masters; /* 3 with --ha, else 1 */
     struct child agents[MAX_AGENTS];
+    struct child dispatcher; /* pid 0: none */
+    char zk_connect[1024];   /* --ha: the ensemble's connect string */
     int master_port;
     char master_addr[CR_HOST_MAX + 16]; /* leader "ip:port" once known */
     char zk_url[1200];                  /* --ha: zk://.../corral */
@@ -109,6 +120,7 @@ reap_all(struct local *l)
         reap(&l->masters[i]);
     for (long i = 0; i < l->n_agents; i++)
         reap(&l->agents[i]);
+    reap(&l->dispatcher);
 }
 
 static void
@@ -344,6 +356,7 @@ static void zk_ensemble(struct local *l, const char *verb);
 static void
 stop_all(struct local *l)
 {
+    stop_children(l, &l->dispatcher, 1);
     stop_children(l, l->agents, (size_t)l->n_agents);
     cleanup_executors(l);
     stop_children(l, l->masters, (size_t)l->n_masters);
@@ -422,7 +435,31 @@ start_zookeeper(struct local *l)
     }
     fclose(f);
     connect[strcspn(connect, "\r\n")] = '\0';
+    snprintf(l->zk_connect, sizeof(l->zk_connect), "%s", connect);
     snprintf(l->zk_url, sizeof(l->zk_url), "zk://%s/corral", connect);
+    return 0;
+}
+
+/* Wait up to MASTER_READY_MS for c to write its port to ready, watching
+ * for its death and for a stop signal (then l->stop_signal is set).
+ * Returns the port, or 0. */
+static int
+wait_port(struct local *l, struct child *c, const char *ready)
+{
+    uint64_t deadline = cr_mono_ms() + MASTER_READY_MS;
+    while (cr_mono_ms() < deadline) {
+        int port = read_port_file(ready);
+        if (port > 0)
+            return port;
+        int sig = wait_signal(l, POLL_MS);
+        reap(c);
+        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+            l->stop_signal = sig;
+            return 0;
+        }
+        if (!c->alive)
+            return 0;
+    }
     return 0;
 }
 
@@ -467,22 +504,7 @@ start_master(struct local *l, int i)
         free(ready);
         return -1;
     }
-    /* Wait for the port, watching for an early death or a signal. */
-    int port = 0;
-    uint64_t deadline = cr_mono_ms() + MASTER_READY_MS;
-    while (cr_mono_ms() < deadline) {
-        port = read_port_file(ready);
-        if (port > 0)
-            break;
-        int sig = wait_signal(l, POLL_MS);
-        reap(c);
-        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
-            l->stop_signal = sig;
-            break;
-        }
-        if (!c->alive)
-            break;
-    }
+    int port = wait_port(l, c, ready);
     free(ready);
     if (port > 0) {
         c->port = port;
@@ -547,6 +569,76 @@ start_agent(struct local *l, long i)
     if (rc != 0)
         cli_error("local", "cannot start corral-agent: %s", strerror(errno));
     return rc;
+}
+
+/* Spawn corral-dispatcher (with --zk when zk) and wait for its REST
+ * port. 0, or -1 (it died: c->alive is false; or no port in time). */
+static int
+spawn_dispatcher(struct local *l, bool zk)
+{
+    struct child *c = &l->dispatcher;
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/corral-dispatcher", l->bindir);
+    char *ready = subpath(l, "dispatcher.ready");
+    unlink(ready);
+    snprintf(c->name, sizeof(c->name), "dispatcher");
+    snprintf(c->log, sizeof(c->log), "%.*s/dispatcher.log",
+             (int)(sizeof(c->log) - 32), l->dir);
+    long port = l->dispatcher_port;
+    char *argv[MAX_CHILD_ARGS] = {
+        cr_xstrdup(path),
+        cr_xasprintf("--host=%s", l->ip),
+        cr_xasprintf("--port=%ld", port),
+        cr_xasprintf("--webui-port=%d", port ? 8081 : 0),
+        cr_xasprintf("--master=mesos://%s", l->ha ? l->zk_url : l->master_addr),
+        cr_xasprintf("--ready-file=%s", ready),
+        zk ? cr_xasprintf("--zk=%s", l->zk_connect) : NULL,
+        NULL,
+    };
+    int rc = spawn(c, path, argv);
+    free_argv(argv);
+    if (rc != 0) {
+        cli_error("local", "cannot start corral-dispatcher: %s",
+                  strerror(errno));
+        free(ready);
+        return -1;
+    }
+    c->port = wait_port(l, c, ready);
+    free(ready);
+    return c->port > 0 || l->stop_signal ? 0 : -1;
+}
+
+/* The dispatcher, unless --no_dispatcher or it is not installed next to
+ * corral (then only a note). With --ha it gets --zk. */
+static int
+start_dispatcher(struct local *l)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/corral-dispatcher", l->bindir);
+    if (l->no_dispatcher)
+        return 0;
+    if (access(path, X_OK) != 0) {
+        fprintf(stderr, "corral local: no corral-dispatcher next to corral; "
+                        "running without a dispatcher\n");
+        return 0;
+    }
+    int rc = spawn_dispatcher(l, l->ha);
+    if (rc == 0)
+        return 0;
+    struct child *c = &l->dispatcher;
+    if (!c->alive) {
+        char how[64];
+        describe_exit(c, how, sizeof(how));
+        cli_error("local",
+                  "corral-dispatcher %s during startup (port %ld in use? "
+                  "see --dispatcher_port, --no_dispatcher)",
+                  how, l->dispatcher_port);
+    } else {
+        cli_error("local", "corral-dispatcher did not become ready within %ds",
+                  MASTER_READY_MS / 1000);
+    }
+    print_log_tail(c);
+    return -1;
 }
 
 static size_t
@@ -626,10 +718,20 @@ print_banner(const struct local *l, const char *master, const json_t *state)
         printf("agent: %s:%.0f %s\n", host ? host : "?", port,
                cr_json_str(a, "id") ? cr_json_str(a, "id") : "");
     }
+    if (l->dispatcher.port > 0)
+        printf("dispatcher: mesos://%s:%d\n", l->ip, l->dispatcher.port);
     printf("work_dir: %s\n", l->dir);
-    printf("logs: %s/master.log %s/agent-N.log\n", l->dir, l->dir);
+    printf("logs: %s/master.log %s/agent-N.log%s%s\n", l->dir, l->dir,
+           l->dispatcher.port > 0 ? " " : "",
+           l->dispatcher.port > 0 ? l->dispatcher.log : "");
     printf("try: corral execute --master %s --command 'echo hi'\n",
            l->ha ? l->zk_url : master);
+    char sparkpi[PATH_MAX + 32];
+    snprintf(sparkpi, sizeof(sparkpi), "%s/corral-sparkpi", l->bindir);
+    if (l->dispatcher.port > 0 && access(sparkpi, X_OK) == 0)
+        printf("try: corral submit --master mesos://%s:%d --deploy-mode "
+               "cluster --wait %s 4\n",
+               l->ip, l->dispatcher.port, sparkpi);
     for (int k = 0; l->ha && k < l->n_masters; k++)
         if (l->masters[k].port == l->master_port)
             printf("try: kill -9 %d (the leader) and watch a standby take "
@@ -725,6 +827,13 @@ serve(struct local *l)
                           how, l->agents[i].log);
                 l->agents[i].pid = 0;
             }
+        struct child *dc = &l->dispatcher;
+        if (!dc->alive && dc->pid > 0) {
+            char how[64];
+            describe_exit(dc, how, sizeof(how));
+            cli_error("local", "corral-dispatcher %s (log: %s)", how, dc->log);
+            dc->pid = 0;
+        }
     }
 }
 
@@ -754,7 +863,10 @@ run_local(struct local *l)
             stop_all(l);
             return CLI_EXIT_UNAVAILABLE;
         }
-    /* Later: the dispatcher starts here, before waiting. */
+    if (!l->stop_signal && start_dispatcher(l) != 0) {
+        stop_all(l);
+        return CLI_EXIT_UNAVAILABLE;
+    }
     json_t *state = l->stop_signal ? NULL : wait_for_agents(l, master);
     if (state == NULL) {
         stop_all(l);
@@ -774,7 +886,8 @@ run_local(struct local *l)
 int
 cmd_local(int argc, char **argv)
 {
-    struct local l = {.ip = "127.0.0.1", .port = 5050, .n_agents = 1};
+    struct local l = {
+        .ip = "127.0.0.1", .port = 5050, .n_agents = 1, .dispatcher_port = -1};
     struct cli_opt opts[] = {
         {"agents", CLI_INT, &l.n_agents, "N", "Number of agents (default: 1)."},
         {"work_dir", CLI_STR, &l.work_dir, "DIR",
@@ -792,6 +905,11 @@ cmd_local(int argc, char **argv)
         {"ha", CLI_BOOL, &l.ha, NULL,
          "High availability: a 3-node ZooKeeper ensemble and 3 masters "
          "(--zk, --quorum=2); agents find the leader through ZooKeeper."},
+        {"dispatcher_port", CLI_INT, &l.dispatcher_port, "P",
+         "REST port of the Spark dispatcher (corral-dispatcher) submissions "
+         "go to (default: 7077; any free port with --port 0)."},
+        {"no_dispatcher", CLI_BOOL, &l.no_dispatcher, NULL,
+         "Do not start the dispatcher."},
     };
     struct cli_args a;
     int rc = cli_parse("local", "corral local [options]",
@@ -806,6 +924,12 @@ cmd_local(int argc, char **argv)
     }
     if (l.port > 65535 - MAX_AGENTS) {
         cli_error("local", "--port must be 0..%d", 65535 - MAX_AGENTS);
+        return CLI_EXIT_USAGE;
+    }
+    if (l.dispatcher_port < 0)
+        l.dispatcher_port = l.port ? 7077 : 0;
+    if (l.dispatcher_port > 65535) {
+        cli_error("local", "--dispatcher_port must be 0..65535");
         return CLI_EXIT_USAGE;
     }
     if (strlen(l.ip) == 0 || strlen(l.ip) >= CR_HOST_MAX ||

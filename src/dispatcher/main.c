@@ -3,7 +3,9 @@
  * main.c: corral-dispatcher, a Spark-compatible cluster-mode dispatcher
  * (MesosClusterDispatcher). Parses Spark's command line (reference §1.2),
  * builds the dispatcher's spark.* configuration (properties file < --conf
- * < --master/--name) and runs the dispatcher until SIGTERM/SIGINT.
+ * < --master/--name/--zk) and runs the dispatcher until SIGTERM/SIGINT, or
+ * until it must stop (leadership lost, framework error): then it exits 1
+ * with a one-line reason on stderr.
  *
  * The command line is parsed here rather than with base/flags.h: Spark's
  * flags have single-dash aliases (-h, -p, -m, -z) and a repeatable --conf,
@@ -45,8 +47,10 @@ usage(FILE *f)
                "                          mesos://host:port, "
                "mesos://h1:p,h2:p, mesos://zk://host:port/path or\n"
                "                          zk://host:port/path (required)\n"
-               "  -z ZK, --zk ZK          ZooKeeper recovery (not implemented "
-               "yet; refused)\n"
+               "  -z ZK, --zk ZK          ZooKeeper connect string "
+               "(h1:2181,h2:2181[/chroot], zk:// optional):\n"
+               "                          persist the state there, one "
+               "leader among dispatchers\n"
                "  --name NAME             Framework name (default: Spark "
                "Cluster)\n"
                "  --conf PROP=VALUE       Spark property (repeatable; only "
@@ -218,6 +222,12 @@ build_conf(struct opts *o, json_t **out)
     }
     json_object_set_new(conf, "spark.master", json_string(o->master));
     json_object_set_new(conf, "spark.app.name", json_string(o->name));
+    if (o->zk) {
+        json_object_set_new(conf, "spark.deploy.recoveryMode",
+                            json_string("ZOOKEEPER"));
+        json_object_set_new(conf, "spark.deploy.zookeeper.url",
+                            json_string(o->zk));
+    }
     *out = conf;
     return 0;
 }
@@ -234,7 +244,10 @@ strip_master(const char *m)
 }
 
 static uv_signal_t sig_term, sig_int;
+static uv_timer_t exit_guard;
 static struct dispatcher *the_disp;
+static int exit_code;
+static bool guard_on;
 
 static void
 on_closed(void *arg)
@@ -242,6 +255,9 @@ on_closed(void *arg)
     (void)arg;
     uv_close((uv_handle_t *)&sig_term, NULL);
     uv_close((uv_handle_t *)&sig_int, NULL);
+    if (guard_on)
+        uv_close((uv_handle_t *)&exit_guard, NULL);
+    guard_on = false;
 }
 
 static void
@@ -251,6 +267,36 @@ on_signal(uv_signal_t *s, int signum)
     cr_info("signal %d: stopping (the framework stays registered)", signum);
     uv_signal_stop(&sig_term);
     uv_signal_stop(&sig_int);
+    disp_close(the_disp, on_closed, NULL);
+    the_disp = NULL;
+}
+
+/* A closing that hangs (e.g. ZooKeeper unreachable) must not keep a
+ * fenced dispatcher alive. */
+static void
+on_exit_guard(uv_timer_t *t)
+{
+    (void)t;
+    fprintf(stderr, "corral-dispatcher: could not stop cleanly; exiting\n");
+    _exit(exit_code ? exit_code : 1);
+}
+
+/* Leadership lost, framework error, ZooKeeper refused a write: no zombie,
+ * exit non-zero with one line on stderr. */
+static void
+on_fatal(void *arg, const char *reason)
+{
+    (void)arg;
+    if (the_disp == NULL)
+        return;
+    fprintf(stderr, "corral-dispatcher: exiting: %s\n", reason);
+    exit_code = 1;
+    uv_signal_stop(&sig_term);
+    uv_signal_stop(&sig_int);
+    uv_timer_init(uv_default_loop(), &exit_guard);
+    guard_on = true;
+    uv_timer_start(&exit_guard, on_exit_guard, 15000, 0);
+    uv_unref((uv_handle_t *)&exit_guard);
     disp_close(the_disp, on_closed, NULL);
     the_disp = NULL;
 }
@@ -276,15 +322,24 @@ run(struct opts *o, json_t *conf, const char *master)
                               .port = (int)o->port,
                               .master = master,
                               .name = o->name,
-                              .conf = conf};
-    the_disp = disp_new(loop, &cfg);
-    int port = 0;
-    int rc = disp_start(the_disp, &port);
-    if (rc != 0) {
-        fprintf(stderr, "corral-dispatcher: cannot start: %s\n",
-                cr_strerror(rc));
-        disp_close(the_disp, NULL, NULL);
+                              .conf = conf,
+                              .on_fatal = on_fatal};
+    char err[512] = "";
+    the_disp = disp_new(loop, &cfg, err, sizeof(err));
+    if (the_disp == NULL) {
+        fprintf(stderr, "corral-dispatcher: %s\n", err);
         uv_run(loop, UV_RUN_DEFAULT);
+        uv_loop_close(loop);
+        return 1;
+    }
+    int port = 0;
+    int rc = disp_start(the_disp, &port, err, sizeof(err));
+    if (rc != 0) {
+        fprintf(stderr, "corral-dispatcher: cannot start: %s\n", err);
+        disp_close(the_disp, NULL, NULL);
+        the_disp = NULL;
+        uv_run(loop, UV_RUN_DEFAULT);
+        uv_loop_close(loop);
         return 1;
     }
     cr_info("REST submission server on %s:%d, master %s", o->host, port,
@@ -297,7 +352,7 @@ run(struct opts *o, json_t *conf, const char *master)
     uv_signal_start(&sig_int, on_signal, SIGINT);
     uv_run(loop, UV_RUN_DEFAULT);
     uv_loop_close(loop);
-    return 0;
+    return exit_code;
 }
 
 int
@@ -330,11 +385,6 @@ main(int argc, char **argv)
         json_decref(o.conf);
         fprintf(stderr, "Cluster dispatcher only supports mesos (uri format: "
                         "mesos://)\n");
-        return 1;
-    }
-    if (o.zk) {
-        json_decref(o.conf);
-        fprintf(stderr, "--zk: ZooKeeper recovery is not implemented yet\n");
         return 1;
     }
     json_t *conf = NULL;

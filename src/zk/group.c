@@ -30,7 +30,6 @@
 #include "base/err.h"
 #include "base/log.h"
 #include "base/mem.h"
-#include "zk/group_private.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -111,6 +111,9 @@ bool cr_zk_group_is_leader(const struct cr_zk_group *g);
 /* The state of the group's current session (CONNECTING while a new one is
  * being opened after an expiry). */
 enum cr_zk_state cr_zk_group_session_state(const struct cr_zk_group *g);
+/* The group's current session, or NULL between sessions (borrowed): for
+ * other znode work that must stop exactly when the membership does. */
+struct cr_zk_session *cr_zk_group_session(const struct cr_zk_group *g);
 
 /* Parse a member name "json.info_<digits>" into *seq. Other names: false. */
 bool cr_zk_member_seq(const char *name, uint64_t *seq);

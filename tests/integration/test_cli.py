@@ -294,7 +294,8 @@ class Local(unittest.TestCase):
 
     def test_local_cluster_runs_tasks_and_stops_children_on_sigint(self):
         p, master = self.start()
-        self.assertEqual(len(self.procs), 3, "a master and two agents")
+        self.assertEqual(len(self.procs), 4,
+                         "a master, two agents and a dispatcher")
         r = corral("execute", "--master", master, "--command", "echo hi",
                    "--quiet")
         self.assertEqual((r.returncode, r.stdout), (0, "hi\n"), r.stderr)

@@ -23,7 +23,7 @@
 #include "base/clock.h"
 #include "harness.h"
 #include "recorder.h"
-#include "zk/group_private.h"
+#include "zk/group.h"
 
 #include <stdio.h>
 #include <string.h>

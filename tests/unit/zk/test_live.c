@@ -24,7 +24,7 @@
 #include "base/err.h"
 #include "harness.h"
 #include "recorder.h"
-#include "zk/group_private.h"
+#include "zk/group.h"
 #include "zk/session_private.h"
 
 #include <pthread.h>
