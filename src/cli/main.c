@@ -5,6 +5,7 @@
  */
 #include "base/log.h"
 #include "cli.h"
+#include "opcmds.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,11 @@ static const struct command commands[] = {
     {"frameworks", cmd_frameworks, "list frameworks"},
     {"logs", cmd_logs, "print a task's stdout or stderr"},
     {"submit", cmd_submit, "submit a driver to a Spark cluster dispatcher"},
+    {"state", cmd_state, "summarise the cluster (operator API GET_STATE)"},
+    {"top", cmd_top, "live view of agents, frameworks and tasks"},
+    {"maintenance", cmd_maintenance, "maintenance schedule, status, down/up"},
+    {"quota", cmd_quota, "list, set or remove roles' quotas"},
+    {"weights", cmd_weights, "list or set roles' weights"},
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
