@@ -7,33 +7,15 @@ room, the leading master is killed with SIGKILL: the dispatcher follows
 the new leader with the same framework, the running driver keeps running
 (launched once) and finishes, the queued one is launched afterwards, and
 the finished one stays finished. ZooKeeper is required (CI installs it)."""
-import json
 import os
 import unittest
 
 import test_dispatcher as td
 from hacluster import HACluster
-from harness import http_json, run, wait_for
+from harness import run, wait_for
+from test_dispatcher_ha import create, is_ready, status
 
 FLAGS = ["--agent_ping_timeout=1secs", "--max_agent_ping_timeouts=30"]
-
-
-def req(port, method, path, body=None):
-    st, _, out = http_json(method, "127.0.0.1", port, path, body)
-    return st, json.loads(out) if out else None
-
-
-def status(port, sid):
-    st, r = req(port, "GET", "/v1/submissions/status/" + sid)
-    assert st == 200, (st, r)
-    return r
-
-
-def create(port, args, **kw):
-    st, r = req(port, "POST", "/v1/submissions/create",
-                td.create_body(args, **kw))
-    assert st == 200 and r["success"], (st, r)
-    return r["submissionId"]
 
 
 def state_of(port, sid):
@@ -55,10 +37,7 @@ class MasterFailover(unittest.TestCase):
         c.procs.append(disp)
         port = disp.port
 
-        def ready():
-            st, r = req(port, "POST", "/v1/submissions/kill/none")
-            return st == 200 and r["message"] == "Cannot find driver"
-        wait_for(ready, 30, "the dispatcher to subscribe")
+        wait_for(lambda: is_ready(disp), 30, "the dispatcher to subscribe")
         done = create(port, ["-c", "true"], props={"spark.driver.cores": "0.1"})
         wait_for(lambda: state_of(port, done) == "FINISHED", 30, "done")
         # The gate file lets the running driver end when the test says so.
