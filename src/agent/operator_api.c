@@ -22,8 +22,8 @@
  * over /proc per GET_CONTAINERS, on the loop thread, at most
  * PROC_SCAN_MAX entries: a few milliseconds on a busy host).
  *
- * Owns only the SET_LOGGING_LEVEL revert timer (static, unreferenced so it
- * never keeps the loop alive; the agent's shutdown walk closes it). Loop
+ * Owns nothing: the plumbing every v1 API shares (the checks, typed
+ * responses, the SET_LOGGING_LEVEL revert timer) is net/api.h's. Loop
  * thread only.
  */
 #include "operator_api.h"
@@ -32,6 +32,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "net/api.h"
 #include "net/http.h"
 #include "operator_call.h"
 #include "sum.h"
@@ -40,12 +41,9 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 #include <unistd.h>
 #include <utlist.h>
 
@@ -55,34 +53,6 @@
 #define PROC_SCAN_MAX 100000
 
 /* ---- small helpers ------------------------------------------------------ */
-
-static void
-respond(struct cr_http_req *req, json_t *resp)
-{
-    struct cr_buf b;
-    cr_buf_init(&b, MAX_RESPONSE);
-    if (cr_json_dump_buf(resp, &b) != 0) {
-        cr_buf_fini(&b);
-        cr_http_respond_text(req, 500, "Response too large");
-        return;
-    }
-    cr_http_respond(req, 200, "application/json", b.data, b.len, NULL);
-    cr_buf_fini(&b);
-}
-
-/* {"type": type, "<lowercase type>": body}; takes body. */
-static void
-respond_typed(struct cr_http_req *req, const char *type, json_t *body)
-{
-    char field[64];
-    size_t i = 0;
-    for (; type[i] && i + 1 < sizeof(field); i++)
-        field[i] = (char)tolower((unsigned char)type[i]);
-    field[i] = '\0';
-    json_t *resp = json_pack("{s:s, s:o}", "type", type, field, body);
-    respond(req, resp);
-    json_decref(resp);
-}
 
 /* Add the v1 Resource array arr (if valid) to out. */
 static void
@@ -469,16 +439,6 @@ get_containers(struct agent *a)
 
 /* ---- the small calls ----------------------------------------------------- */
 
-static double
-build_time(void)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    if (strptime(__DATE__ " " __TIME__, "%b %d %Y %H:%M:%S", &tm) == NULL)
-        return 0.0;
-    return (double)timegm(&tm);
-}
-
 static json_t *
 get_health(struct agent *a)
 {
@@ -502,80 +462,26 @@ static json_t *
 get_version(struct agent *a)
 {
     (void)a;
-    return json_pack("{s:{s:s, s:s, s:f, s:s}}", "version_info", "version",
-                     CR_VERSION, "build_date", __DATE__, "build_time",
-                     build_time(), "build_user", "corral");
+    return json_pack("{s:o}", "version_info", cr_api_version_info(false));
 }
 
 static json_t *
 get_metrics(struct agent *a)
 {
-    json_t *flat = agent_metrics_json(a);
-    json_t *metrics = json_array();
-    const char *name;
-    json_t *v;
-    json_object_foreach(flat, name, v)
-    {
-        if (json_is_number(v))
-            json_array_append_new(metrics,
-                                  json_pack("{s:s, s:f}", "name", name, "value",
-                                            json_number_value(v)));
-    }
-    json_decref(flat);
-    return json_pack("{s:o}", "metrics", metrics);
+    return cr_api_metrics(agent_metrics_json(a));
 }
 
-/* glog verbosity as upstream reports it: 0 normally, 1 with debug lines. */
 static json_t *
 get_logging_level(struct agent *a)
 {
     (void)a;
-    json_int_t level = cr_log_level_current > CR_LOG_INFO
-                           ? cr_log_level_current - CR_LOG_INFO
-                           : 0;
-    return json_pack("{s:I}", "level", level);
+    return cr_api_logging_level();
 }
 
 static json_t *
 get_agent(struct agent *a)
 {
     return json_pack("{s:o}", "agent_info", agent_info_json(a));
-}
-
-static uv_timer_t level_timer;
-static bool level_timer_ready;
-static int level_saved = -1; /* the level before a temporary change */
-
-static void
-on_level_timer(uv_timer_t *t)
-{
-    (void)t;
-    if (level_saved >= 0)
-        cr_log_set_level((enum cr_log_level)level_saved);
-    level_saved = -1;
-    cr_info("logging level reverted");
-}
-
-/* Level 0 means the usual lines, anything higher adds debug lines; the
- * change lasts `duration`, then the level before it comes back (as
- * upstream's temporary glog verbosity). */
-static void
-set_logging_level(struct agent *a, const struct agent_call *c)
-{
-    if (!level_timer_ready) {
-        uv_timer_init(a->loop, &level_timer);
-        uv_unref((uv_handle_t *)&level_timer);
-        level_timer_ready = true;
-    }
-    if (level_saved < 0)
-        level_saved = cr_log_level_current;
-    int base = level_saved > CR_LOG_INFO ? CR_LOG_INFO : level_saved;
-    cr_log_set_level(c->level >= 1 ? CR_LOG_DEBUG : (enum cr_log_level)base);
-    double ms = c->duration_secs > 0 ? c->duration_secs * 1e3 : 0;
-    uint64_t delay = (uint64_t)fmin(ms, 365.0 * 86400e3);
-    uv_timer_start(&level_timer, on_level_timer, delay, 0);
-    cr_info("logging level set to %d for %llu ms", cr_log_level_current,
-            (unsigned long long)delay);
 }
 
 /* ---- dispatch ------------------------------------------------------------ */
@@ -599,23 +505,6 @@ static const struct {
     {AGENT_CALL_GET_AGENT, get_agent},
 };
 
-/* Media type check that ignores parameters (";charset=...") and case. */
-static bool
-is_media(const char *header, const char *type)
-{
-    size_t n = strlen(type);
-    return header && strncasecmp(header, type, n) == 0 &&
-           (header[n] == '\0' || header[n] == ';' || header[n] == ' ');
-}
-
-static bool
-accepts_json(const char *accept)
-{
-    return accept == NULL || *accept == '\0' ||
-           strstr(accept, "application/json") || strstr(accept, "*/*") ||
-           strstr(accept, "application/*");
-}
-
 /* Method, recovery and Content-Type. 0, or -1 after answering. */
 static int
 check_request(struct agent *a, struct cr_http_req *req)
@@ -624,40 +513,21 @@ check_request(struct agent *a, struct cr_http_req *req)
         cr_http_respond_text(req, 503, "Agent has not finished recovery");
         return -1;
     }
-    if (strcmp(req->method, "POST") != 0) {
-        cr_http_respond(req, 405, "text/plain", "Expecting 'POST'", 16,
-                        "Allow: POST\r\n");
-        return -1;
-    }
-    const char *ct = cr_http_headers_get(&req->headers, "Content-Type");
-    if (ct == NULL) {
-        cr_http_respond_text(req, 400,
-                             "Expecting 'Content-Type' to be present");
-        return -1;
-    }
-    if (!is_media(ct, "application/json")) {
-        char msg[300];
-        snprintf(msg, sizeof(msg),
-                 "Expecting 'Content-Type' of application/json (protobuf is "
-                 "not supported); got '%.200s'",
-                 ct);
-        cr_http_respond_text(req, 415, msg);
-        return -1;
-    }
-    return 0;
+    return cr_api_check_post_json(req);
 }
 
 static void
 dispatch(struct agent *a, struct cr_http_req *req, const struct agent_call *c)
 {
     if (c->type == AGENT_CALL_SET_LOGGING_LEVEL) {
-        set_logging_level(a, c);
+        /* Level 0: the usual lines, higher: debug lines, for `duration`. */
+        cr_api_set_logging_level(a->loop, c->level, c->duration_secs * 1e3);
         cr_http_respond(req, 200, NULL, NULL, 0, NULL);
         return;
     }
     for (size_t i = 0; i < sizeof(getters) / sizeof(getters[0]); i++)
         if (getters[i].type == c->type) {
-            respond_typed(req, c->name, getters[i].fn(a));
+            cr_api_respond_typed(req, c->name, getters[i].fn(a), MAX_RESPONSE);
             return;
         }
     cr_http_respond_text(req, 501, "Unsupported call type");
@@ -677,12 +547,12 @@ operator_api_handle(struct agent *a, struct cr_http_req *req)
         cr_http_respond_text(req, 400, msg);
         return;
     }
-    if (!accepts_json(cr_http_headers_get(&req->headers, "Accept")))
-        cr_http_respond_text(req, 406,
-                             "Expecting 'Accept' to allow application/json");
-    else if (rc == 501)
+    if (cr_api_check_accept(req) != 0) {
+        /* answered 406 */
+    } else if (rc == 501) {
         cr_http_respond_text(req, 501, err);
-    else
+    } else {
         dispatch(a, req, &c);
+    }
     agent_call_fini(&c);
 }

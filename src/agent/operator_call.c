@@ -4,10 +4,11 @@
  */
 #include "operator_call.h"
 
+#include "base/errf.h"
 #include "base/json.h"
+#include "net/api.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -90,36 +91,12 @@ agent_call_unimplemented(void)
     return unimplemented;
 }
 
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int
-fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return 400;
-}
-
 /* obj[key], with JSON null read as absent. */
 static json_t *
 field(const json_t *obj, const char *key)
 {
     json_t *v = json_object_get(obj, key);
     return json_is_null(v) ? NULL : v;
-}
-
-/* The body object of a call: lowercase type. */
-static void
-body_key(const char *type, char *out, size_t n)
-{
-    size_t i = 0;
-    for (; type[i] && i + 1 < n; i++)
-        out[i] =
-            (char)(type[i] >= 'A' && type[i] <= 'Z' ? type[i] + 32 : type[i]);
-    out[i] = '\0';
 }
 
 /* A DurationInfo {"nanoseconds": integer} into *secs. */
@@ -129,11 +106,12 @@ check_duration(const json_t *d, const char *what, double *secs, char *err,
 {
     json_t *ns = field(d, "nanoseconds");
     if (!json_is_object(d) || ns == NULL)
-        return fail(err, errlen, "Missing required fields: %s.nanoseconds",
-                    what);
+        return cr_errf(err, errlen, 400,
+                       "Missing required fields: %s.nanoseconds", what);
     double v = json_number_value(ns);
     if (!json_is_number(ns) || !isfinite(v) || v != floor(v))
-        return fail(err, errlen, "'%s.nanoseconds' must be an integer", what);
+        return cr_errf(err, errlen, 400, "'%s.nanoseconds' must be an integer",
+                       what);
     if (secs)
         *secs = v / 1e9;
     return 0;
@@ -156,13 +134,13 @@ check_set_logging_level(const json_t *body, struct agent_call *c, char *err,
 {
     json_t *level = field(body, "level");
     if (level == NULL)
-        return fail(err, errlen,
-                    "Missing required fields: set_logging_level.level");
+        return cr_errf(err, errlen, 400,
+                       "Missing required fields: set_logging_level.level");
     double v = json_number_value(level);
     if (!json_is_number(level) || !(v >= 0 && v <= UINT32_LIMIT) ||
         v != floor(v))
-        return fail(err, errlen,
-                    "'set_logging_level.level' must be an unsigned integer");
+        return cr_errf(err, errlen, 400,
+                       "'set_logging_level.level' must be an unsigned integer");
     c->level = (unsigned)v;
     return check_duration(field(body, "duration"), "set_logging_level.duration",
                           &c->duration_secs, err, errlen);
@@ -173,12 +151,12 @@ static int
 check_kind(size_t k, struct agent_call *c, char *err, size_t errlen)
 {
     char key[TYPE_MAX_LEN + 1];
-    body_key(c->name, key, sizeof(key));
+    cr_api_type_field(c->name, key, sizeof(key)); /* the body object */
     json_t *body = field(c->root, key);
     if (body != NULL && !json_is_object(body))
-        return fail(err, errlen, "Expecting '%s' to be an object", key);
+        return cr_errf(err, errlen, 400, "Expecting '%s' to be an object", key);
     if (body == NULL && kinds[k].body_required)
-        return fail(err, errlen, "Expecting '%s' to be present", key);
+        return cr_errf(err, errlen, 400, "Expecting '%s' to be present", key);
     if (c->type == AGENT_CALL_GET_METRICS)
         return check_get_metrics(body, err, errlen);
     if (c->type == AGENT_CALL_SET_LOGGING_LEVEL)
@@ -190,16 +168,16 @@ static int
 decode_root(struct agent_call *c, char *err, size_t errlen)
 {
     if (!json_is_object(c->root))
-        return fail(err, errlen, "Expecting a JSON object");
+        return cr_errf(err, errlen, 400, "Expecting a JSON object");
     json_t *type = field(c->root, "type");
     if (type == NULL)
-        return fail(err, errlen, "Expecting 'type' to be present");
+        return cr_errf(err, errlen, 400, "Expecting 'type' to be present");
     if (!json_is_string(type))
-        return fail(err, errlen, "Expecting 'type' to be a string");
+        return cr_errf(err, errlen, 400, "Expecting 'type' to be a string");
     const char *t = json_string_value(type);
     size_t n = json_string_length(type);
     if (n == 0 || n > TYPE_MAX_LEN || strlen(t) != n)
-        return fail(err, errlen, "Expecting 'type' to name a call");
+        return cr_errf(err, errlen, 400, "Expecting 'type' to name a call");
     for (size_t k = 0; k < N_KINDS; k++) {
         if (strcmp(t, kinds[k].name) != 0)
             continue;
@@ -214,7 +192,7 @@ decode_root(struct agent_call *c, char *err, size_t errlen)
         }
         return 0;
     }
-    return fail(err, errlen, "Unknown call type '%s'", t);
+    return cr_errf(err, errlen, 400, "Unknown call type '%s'", t);
 }
 
 int
@@ -223,11 +201,12 @@ agent_call_decode(const char *body, size_t len, struct agent_call *out,
 {
     memset(out, 0, sizeof(*out));
     if (len > CR_JSON_MAX_BODY)
-        return fail(err, errlen, "Request body too large");
+        return cr_errf(err, errlen, 400, "Request body too large");
     char perr[200];
     out->root = cr_json_parse(body, len, perr, sizeof(perr));
     if (out->root == NULL)
-        return fail(err, errlen, "Failed to parse body into Call: %s", perr);
+        return cr_errf(err, errlen, 400, "Failed to parse body into Call: %s",
+                       perr);
     int rc = decode_root(out, err, errlen);
     if (rc == 400)
         agent_call_fini(out);

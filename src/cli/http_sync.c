@@ -96,19 +96,26 @@ cli_hostport_str(const struct cr_hostport *hp, char *out, size_t n)
     return out;
 }
 
-static const char *
-err_text(int err)
+const char *
+http_sync_err_text(int err)
 {
     if (err <= CR_EPROTO_DATA && err >= CR_ESTATE)
         return cr_strerror(err);
     return uv_strerror(err);
 }
 
-static void
-first_line(char *dst, size_t n, const char *body)
+char *
+http_sync_first_line(char *dst, size_t n, const char *body, size_t max)
 {
-    size_t len = strcspn(body ? body : "", "\r\n");
-    snprintf(dst, n, "%.*s", (int)(len > 200 ? 200 : len), body ? body : "");
+    const char *b = body ? body : "";
+    size_t len = strcspn(b, "\r\n");
+    if (len > max)
+        len = max;
+    snprintf(dst, n, "%.*s", (int)len, b);
+    for (char *p = dst; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = '?';
+    return dst;
 }
 
 int
@@ -122,11 +129,11 @@ http_sync_get_json(const struct cr_hostport *hp, const char *path,
     int rc = http_sync_request(hp, "GET", path, "Accept: application/json\r\n",
                                NULL, 0, timeout, &r);
     if (rc != 0) {
-        snprintf(err, errlen, "%s: %s", addr, err_text(rc));
+        snprintf(err, errlen, "%s: %s", addr, http_sync_err_text(rc));
         return -1;
     }
     if (r.status != 200) {
-        first_line(line, sizeof(line), r.body);
+        http_sync_first_line(line, sizeof(line), r.body, 200);
         snprintf(err, errlen, "%s%s: HTTP %d %s", addr, path, r.status, line);
         rc = r.status;
         http_sync_resp_fini(&r);
@@ -158,7 +165,7 @@ get_from_master(struct cr_hostport hp, const char *path, double timeout,
                               NULL, 0, timeout, &r);
         if (rc != 0) {
             snprintf(err, errlen, "cannot reach master %s: %s", addr,
-                     err_text(rc));
+                     http_sync_err_text(rc));
             return 1;
         }
         if (r.status == 307 && r.location) {
@@ -175,7 +182,7 @@ get_from_master(struct cr_hostport hp, const char *path, double timeout,
         }
         if (r.status != 200) {
             char line[256];
-            first_line(line, sizeof(line), r.body);
+            http_sync_first_line(line, sizeof(line), r.body, 200);
             snprintf(err, errlen, "master %s: HTTP %d %s", addr, r.status,
                      line);
             http_sync_resp_fini(&r);

@@ -30,6 +30,12 @@ int http_sync_request(const struct cr_hostport *hp, const char *method,
                       const char *path, const char *headers, const char *body,
                       size_t len, double timeout, struct http_sync_resp *out);
 void http_sync_resp_fini(struct http_sync_resp *r);
+/* The text of a code http_sync_request() returned (CR_E* or libuv's). */
+const char *http_sync_err_text(int err);
+/* The first line of body (NULL: empty), at most max bytes, control
+ * characters as '?', into dst[0..n) (n > 0): an answer's reason, safe to
+ * print on a terminal. Returns dst. */
+char *http_sync_first_line(char *dst, size_t n, const char *body, size_t max);
 
 /* GET path from the leading master of a comma-separated master list:
  * tries each master in turn and follows up to 3 redirects. On success,

@@ -4,7 +4,6 @@
  */
 #include "operator.h"
 
-#include "base/err.h"
 #include "base/json.h"
 #include "base/mem.h"
 #include "cli.h"
@@ -14,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <uv.h>
 
 #define MAX_MASTERS 16
 #define OP_HEADERS                                                             \
@@ -26,28 +24,6 @@ enum attempt {
     ATTEMPT_NEXT,     /* try the next master */
     ATTEMPT_REDIRECT, /* *hp now holds the leader */
 };
-
-static const char *
-err_text(int err)
-{
-    if (err <= CR_EPROTO_DATA && err >= CR_ESTATE)
-        return cr_strerror(err);
-    return uv_strerror(err);
-}
-
-/* The first line of body, at most 300 bytes, control characters as '?'. */
-static void
-first_line(char *dst, size_t n, const char *body)
-{
-    const char *b = body ? body : "";
-    size_t len = strcspn(b, "\r\n");
-    if (len > 300)
-        len = 300;
-    snprintf(dst, n, "%.*s", (int)len, b);
-    for (char *p = dst; *p; p++)
-        if ((unsigned char)*p < 0x20 || *p == 0x7f)
-            *p = '?';
-}
 
 /* A 2xx answer: parse its body, if any. */
 static enum attempt
@@ -80,7 +56,8 @@ attempt_one(struct cr_hostport *hp, const char *body, size_t len,
     int rc = http_sync_request(hp, "POST", CLI_OP_PATH, OP_HEADERS, body, len,
                                timeout, &r);
     if (rc != 0) {
-        snprintf(err, errlen, "cannot reach master %s: %s", addr, err_text(rc));
+        snprintf(err, errlen, "cannot reach master %s: %s", addr,
+                 http_sync_err_text(rc));
         return ATTEMPT_NEXT;
     }
     enum attempt next = ATTEMPT_DONE;
@@ -95,14 +72,14 @@ attempt_one(struct cr_hostport *hp, const char *body, size_t len,
             next = ATTEMPT_NEXT;
         }
     } else if (r.status == 503 || r.status == 307) {
-        first_line(line, sizeof(line), r.body);
+        http_sync_first_line(line, sizeof(line), r.body, 300);
         snprintf(err, errlen, "master %s: HTTP %d %s", addr, r.status, line);
         next = ATTEMPT_NEXT;
     } else if (r.status >= 200 && r.status < 300) {
         next = take_success(&r, addr, out, err, errlen);
         out->master = *hp;
     } else {
-        first_line(line, sizeof(line), r.body);
+        http_sync_first_line(line, sizeof(line), r.body, 300);
         snprintf(err, errlen, "master %s: HTTP %d: %s", addr, r.status,
                  line[0] ? line : "(no reason given)");
         out->status = r.status;

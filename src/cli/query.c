@@ -5,9 +5,9 @@
  * as the JSON array of the listed objects (task, agent or framework
  * entries exactly as /master/state has them).
  */
-#include "base/buf.h"
 #include "cli.h"
 #include "http_sync.h"
+#include "opcmds.h"
 #include "state.h"
 #include "table.h"
 
@@ -26,24 +26,6 @@ struct query_spec {
 };
 
 static void
-print_json(json_t *v)
-{
-    json_dumpf(v, stdout, JSON_INDENT(2) | JSON_ENSURE_ASCII);
-    fputc('\n', stdout);
-}
-
-static void
-print_table(struct cli_table *t)
-{
-    struct cr_buf b;
-    cr_buf_init(&b, 256u << 20);
-    cli_table_render(t, &b);
-    fwrite(b.data ? b.data : "", 1, b.len, stdout);
-    cr_buf_fini(&b);
-    cli_table_fini(t);
-}
-
-static void
 print_result(const struct query_spec *q, json_t *state, bool json, bool all)
 {
     struct cli_table t;
@@ -55,7 +37,7 @@ print_result(const struct query_spec *q, json_t *state, bool json, bool all)
             v = cli_state_frameworks_json(state, all);
         else
             v = json_incref(json_object_get(state, "slaves"));
-        print_json(v ? v : json_array());
+        op_print_json(v ? v : json_array());
         json_decref(v);
         return;
     }
@@ -65,7 +47,7 @@ print_result(const struct query_spec *q, json_t *state, bool json, bool all)
         cli_state_frameworks_table(state, all, &t);
     else
         cli_state_agents_table(state, &t);
-    print_table(&t);
+    op_print_table(&t);
 }
 
 static int

@@ -16,6 +16,7 @@
 #include "base/mem.h"
 #include "call_validate.h"
 #include "master.h"
+#include "net/api.h"
 #include "net/recordio.h"
 #include "operator_api.h"
 #include "operator_config.h"
@@ -541,7 +542,7 @@ void
 agent_api_handle(struct master *m, struct cr_http_req *req)
 {
     json_t *call;
-    if (api_parse_call(req, agent_call_validate, "agent call", &call) != 0)
+    if (cr_api_parse_call(req, agent_call_validate, "agent call", &call) != 0)
         return;
     const char *type = cr_json_str(call, "type");
     if (strcmp(type, "SUBSCRIBE") == 0) {

@@ -324,12 +324,6 @@ void frameworks_heartbeat(struct master *m);
 
 /* scheduler_api.c */
 void scheduler_api_handle(struct master *m, struct cr_http_req *req);
-/* Check method, Content-Type and JSON of a v1-style call, then run
- * validate on it. 0 with *out set (owned), or req answered with a 4xx
- * (what names the call kind in the message) and -1. */
-int api_parse_call(struct cr_http_req *req,
-                   int (*validate)(const json_t *, char *, size_t),
-                   const char *what, json_t **out);
 
 /* agent_api.c */
 void agent_api_handle(struct master *m, struct cr_http_req *req);

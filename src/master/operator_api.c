@@ -17,8 +17,9 @@
  * resources are grouped by agent / framework / role in small hash maps
  * first, so no response is quadratic in the cluster's size.
  *
- * Owns only the SET_LOGGING_LEVEL revert timer (static, unreferenced so it
- * never keeps the loop alive). Loop thread only.
+ * Owns nothing: the plumbing every v1 API shares (the checks, typed
+ * responses, the SET_LOGGING_LEVEL revert timer) is net/api.h's. Loop
+ * thread only.
  */
 #include "operator_api.h"
 
@@ -27,17 +28,15 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "net/api.h"
 #include "operator_config.h"
 #include "registrar.h"
 #include "registry.h"
 #include "state_doc.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 /* Largest response body (GET_STATE of a big cluster). */
 #define MAX_RESPONSE (1u << 30)
@@ -98,35 +97,6 @@ acc_append_json(struct res_acc *by_role, json_t *arr)
 {
     for (struct res_acc *e = by_role; e; e = e->hh.next)
         extend_new(arr, cr_resources_to_json(&e->res, e->key));
-}
-
-static void
-respond(struct cr_http_req *req, json_t *resp)
-{
-    struct cr_buf b;
-    cr_buf_init(&b, MAX_RESPONSE);
-    if (cr_json_dump_buf(resp, &b) != 0) {
-        cr_buf_fini(&b);
-        cr_http_respond_text(req, 500, "Response too large");
-        return;
-    }
-    cr_http_respond(req, 200, "application/json", b.data, b.len, NULL);
-    cr_buf_fini(&b);
-}
-
-/* {"type": type, "<lowercase type>": body}; takes body. */
-static void
-respond_typed(struct cr_http_req *req, const char *type, json_t *body)
-{
-    char field[64];
-    size_t i = 0;
-    for (; type[i] && i + 1 < sizeof(field); i++)
-        field[i] =
-            (char)(type[i] >= 'A' && type[i] <= 'Z' ? type[i] + 32 : type[i]);
-    field[i] = '\0';
-    json_t *resp = json_pack("{s:s, s:o}", "type", type, field, body);
-    respond(req, resp);
-    json_decref(resp);
 }
 
 /* ---- agents ------------------------------------------------------------- */
@@ -581,16 +551,6 @@ get_roles(struct master *m)
 
 /* ---- the small calls ----------------------------------------------------- */
 
-static double
-build_time(void)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    if (strptime(__DATE__ " " __TIME__, "%b %d %Y %H:%M:%S", &tm) == NULL)
-        return 0.0;
-    return (double)timegm(&tm);
-}
-
 static json_t *
 get_flags(struct master *m)
 {
@@ -606,19 +566,7 @@ get_flags(struct master *m)
 static json_t *
 get_metrics(struct master *m)
 {
-    json_t *flat = metrics_json(m);
-    json_t *metrics = json_array();
-    const char *name;
-    json_t *v;
-    json_object_foreach(flat, name, v)
-    {
-        if (json_is_number(v))
-            json_array_append_new(metrics,
-                                  json_pack("{s:s, s:f}", "name", name, "value",
-                                            json_number_value(v)));
-    }
-    json_decref(flat);
-    return json_pack("{s:o}", "metrics", metrics);
+    return cr_api_metrics(metrics_json(m));
 }
 
 static json_t *
@@ -631,33 +579,7 @@ get_master(struct master *m)
     return j;
 }
 
-/* glog verbosity as upstream reports it: 0 normally, 1 with debug lines. */
-static json_t *
-get_logging_level(void)
-{
-    json_int_t level = cr_log_level_current > CR_LOG_INFO
-                           ? cr_log_level_current - CR_LOG_INFO
-                           : 0;
-    return json_pack("{s:I}", "level", level);
-}
-
-static uv_timer_t level_timer;
-static bool level_timer_ready;
-static int level_saved = -1; /* the level before a temporary change */
-
-static void
-on_level_timer(uv_timer_t *t)
-{
-    (void)t;
-    if (level_saved >= 0)
-        cr_log_set_level((enum cr_log_level)level_saved);
-    cr_info("logging level reverted");
-    level_saved = -1;
-}
-
-/* SET_LOGGING_LEVEL: level 0 means the usual lines, anything higher adds
- * debug lines; the change lasts `duration`, then the level before it
- * comes back (as upstream's temporary verbosity). */
+/* SET_LOGGING_LEVEL (validated by operator_validate.c). */
 static void
 set_logging_level(struct master *m, const json_t *call)
 {
@@ -665,19 +587,7 @@ set_logging_level(struct master *m, const json_t *call)
     double level = json_number_value(json_object_get(body, "level"));
     double ns = json_number_value(
         json_object_get(json_object_get(body, "duration"), "nanoseconds"));
-    if (!level_timer_ready) {
-        uv_timer_init(m->loop, &level_timer);
-        uv_unref((uv_handle_t *)&level_timer);
-        level_timer_ready = true;
-    }
-    if (level_saved < 0)
-        level_saved = cr_log_level_current;
-    int base = level_saved > CR_LOG_INFO ? CR_LOG_INFO : level_saved;
-    cr_log_set_level(level >= 1 ? CR_LOG_DEBUG : (enum cr_log_level)base);
-    uint64_t ms = ns > 0 ? (uint64_t)fmin(ns / 1e6, 365.0 * 86400e3) : 0;
-    uv_timer_start(&level_timer, on_level_timer, ms, 0);
-    cr_info("logging level set to %d for %llu ms", cr_log_level_current,
-            (unsigned long long)ms);
+    cr_api_set_logging_level(m->loop, level >= 1 ? 1u : 0u, ns / 1e6);
 }
 
 static void
@@ -696,14 +606,6 @@ teardown(struct master *m, struct cr_http_req *req, const json_t *call)
 
 /* ---- dispatch ------------------------------------------------------------ */
 
-static bool
-accepts_json(const char *accept)
-{
-    return accept == NULL || *accept == '\0' ||
-           strstr(accept, "application/json") || strstr(accept, "*/*") ||
-           strstr(accept, "application/*");
-}
-
 typedef json_t *(*getter_fn)(struct master *m);
 
 static json_t *
@@ -717,16 +619,14 @@ static json_t *
 get_version(struct master *m)
 {
     (void)m;
-    return json_pack("{s:{s:s, s:s, s:f, s:s, s:s}}", "version_info", "version",
-                     CR_VERSION, "build_date", __DATE__, "build_time",
-                     build_time(), "build_user", "corral", "git_sha", "");
+    return json_pack("{s:o}", "version_info", cr_api_version_info(true));
 }
 
 static json_t *
-get_logging_level_m(struct master *m)
+get_logging_level(struct master *m)
 {
     (void)m;
-    return get_logging_level();
+    return cr_api_logging_level();
 }
 
 static json_t *
@@ -749,7 +649,7 @@ static const struct {
     {"GET_FLAGS", get_flags},
     {"GET_VERSION", get_version},
     {"GET_METRICS", get_metrics},
-    {"GET_LOGGING_LEVEL", get_logging_level_m},
+    {"GET_LOGGING_LEVEL", get_logging_level},
     {"GET_AGENTS", get_agents},
     {"GET_FRAMEWORKS", get_frameworks},
     {"GET_EXECUTORS", get_executors},
@@ -766,12 +666,11 @@ void
 operator_api_handle(struct master *m, struct cr_http_req *req)
 {
     json_t *call;
-    if (api_parse_call(req, operator_call_validate, "master::Call", &call) != 0)
+    if (cr_api_parse_call(req, operator_call_validate, "master::Call", &call) !=
+        0)
         return;
     const char *type = cr_json_str(call, "type");
-    if (!accepts_json(cr_http_headers_get(&req->headers, "Accept"))) {
-        cr_http_respond_text(req, 406,
-                             "Expecting 'Accept' to allow application/json");
+    if (cr_api_check_accept(req) != 0) {
         json_decref(call);
         return;
     }
@@ -783,7 +682,7 @@ operator_api_handle(struct master *m, struct cr_http_req *req)
     }
     for (size_t i = 0; i < sizeof(getters) / sizeof(getters[0]); i++)
         if (strcmp(type, getters[i].type) == 0) {
-            respond_typed(req, type, getters[i].fn(m));
+            cr_api_respond_typed(req, type, getters[i].fn(m), MAX_RESPONSE);
             json_decref(call);
             return;
         }

@@ -13,6 +13,7 @@
 #include "log/log.h"
 #include "log/transport_http.h"
 #include "master.h"
+#include "net/api.h"
 #include "operator_api.h"
 #include "operator_config.h"
 #include "registrar.h"
@@ -22,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 static void
 respond_json_value(struct cr_http_req *req, json_t *v)
@@ -53,24 +53,10 @@ respond_json_value(struct cr_http_req *req, json_t *v)
     cr_buf_fini(&b);
 }
 
-/* Seconds since the epoch of this file's compilation: VersionInfo's
- * build_time is a double, as upstream's. */
-static double
-build_time(void)
-{
-    struct tm tm;
-    memset(&tm, 0, sizeof(tm));
-    if (strptime(__DATE__ " " __TIME__, "%b %d %Y %H:%M:%S", &tm) == NULL)
-        return 0.0;
-    return (double)timegm(&tm);
-}
-
 static void
 handle_version(struct cr_http_req *req)
 {
-    json_t *v = json_pack("{s:s, s:s, s:f, s:s, s:s}", "version", CR_VERSION,
-                          "build_date", __DATE__, "build_time", build_time(),
-                          "build_user", "corral", "git_sha", "");
+    json_t *v = cr_api_version_info(true);
     respond_json_value(req, v);
     json_decref(v);
 }

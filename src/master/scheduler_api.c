@@ -16,6 +16,7 @@
 #include "base/mem.h"
 #include "call_validate.h"
 #include "master.h"
+#include "net/api.h"
 #include "operator_api.h"
 #include "registrar.h"
 #include "registry.h"
@@ -24,108 +25,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #define DEFAULT_REFUSE_SECONDS 5.0
-
-/* Media type check that ignores parameters (";charset=...") and case:
- * stricter than necessary would break curl users for nothing. */
-static bool
-is_media(const char *header, const char *type)
-{
-    size_t n = strlen(type);
-    return header && strncasecmp(header, type, n) == 0 &&
-           (header[n] == '\0' || header[n] == ';' || header[n] == ' ');
-}
-
-static bool
-accepts_json(const char *accept)
-{
-    return accept == NULL || *accept == '\0' ||
-           strstr(accept, "application/json") || strstr(accept, "*/*") ||
-           strstr(accept, "application/*");
-}
-
-/* Deepest nesting strip_nulls descends into; Mesos messages stay far
- * shallower; anything deeper keeps its nulls. */
-#define NULL_STRIP_MAX_DEPTH 64
-
-/* Drop every object member whose value is JSON null, at any depth. Like
- * stout (and the proto3 JSON mapping), a null field means "not set":
- * mesos-go's JSON codec sends unset repeated fields as null
- * ("reconcile":{"tasks":null}, "uris":null, "capabilities":null). */
-static void
-strip_nulls(json_t *v, int depth)
-{
-    const char *key;
-    json_t *e;
-    void *tmp;
-    size_t i;
-    if (depth > NULL_STRIP_MAX_DEPTH)
-        return;
-    if (json_is_object(v)) {
-        json_object_foreach_safe(v, tmp, key, e)
-        {
-            if (json_is_null(e))
-                json_object_del(v, key);
-            else
-                strip_nulls(e, depth + 1);
-        }
-    } else if (json_is_array(v)) {
-        json_array_foreach(v, i, e)
-        {
-            strip_nulls(e, depth + 1);
-        }
-    }
-}
-
-int
-api_parse_call(struct cr_http_req *req,
-               int (*validate)(const json_t *, char *, size_t),
-               const char *what, json_t **out)
-{
-    char err[256];
-    if (strcmp(req->method, "POST") != 0) {
-        cr_http_respond(req, 405, "text/plain", "Expecting 'POST'", 16,
-                        "Allow: POST\r\n");
-        return -1;
-    }
-    const char *ct = cr_http_headers_get(&req->headers, "Content-Type");
-    if (ct == NULL) {
-        cr_http_respond_text(req, 400,
-                             "Expecting 'Content-Type' to be "
-                             "present");
-        return -1;
-    }
-    if (!is_media(ct, "application/json")) {
-        char msg[300];
-        snprintf(msg, sizeof(msg),
-                 "Expecting 'Content-Type' of application/json (protobuf is "
-                 "not supported); got '%.200s'",
-                 ct);
-        cr_http_respond_text(req, 415, msg);
-        return -1;
-    }
-    json_t *call = cr_json_parse(req->body, req->body_len, err, sizeof(err));
-    if (call == NULL || !json_is_object(call)) {
-        char msg[300];
-        snprintf(msg, sizeof(msg), "Failed to parse body into Call: %s",
-                 call ? "not a JSON object" : err);
-        json_decref(call);
-        cr_http_respond_text(req, 400, msg);
-        return -1;
-    }
-    strip_nulls(call, 0);
-    if (validate(call, err, sizeof(err)) != 0) {
-        char msg[320];
-        snprintf(msg, sizeof(msg), "Failed to validate %s: %s", what, err);
-        json_decref(call);
-        cr_http_respond_text(req, 400, msg);
-        return -1;
-    }
-    *out = call;
-    return 0;
-}
 
 static void
 bad_request(struct cr_http_req *req, const char *fmt, const char *arg)
@@ -749,17 +650,12 @@ void
 scheduler_api_handle(struct master *m, struct cr_http_req *req)
 {
     json_t *call;
-    if (api_parse_call(req, scheduler_call_validate, "scheduler::Call",
-                       &call) != 0)
+    if (cr_api_parse_call(req, scheduler_call_validate, "scheduler::Call",
+                          &call) != 0)
         return;
     const char *type = cr_json_str(call, "type");
-    const char *accept = cr_http_headers_get(&req->headers, "Accept");
     if (strcmp(type, "SUBSCRIBE") == 0) {
-        if (!accepts_json(accept))
-            cr_http_respond_text(req, 406,
-                                 "Expecting 'Accept' to allow "
-                                 "application/json");
-        else
+        if (cr_api_check_accept(req) == 0)
             handle_subscribe(m, req, call);
         json_decref(call);
         return;
