@@ -74,7 +74,8 @@ struct local {
     const char *resources;
     const char *ready_file;
     bool ha;
-    long dispatcher_port; /* -1: 7077, or any free port when --port is 0 */
+    long dispatcher_port;   /* -1: 7077, or any free port when --port is 0 */
+    int dispatcher_ui_port; /* read from its ready file (line 2) */
     bool no_dispatcher;
     /* state */
     char dir[PATH_MAX];
@@ -297,19 +298,30 @@ subpath(const struct local *l, const char *name)
     return cr_xasprintf("%s/%s", l->dir, name);
 }
 
-/* Read the port a daemon wrote to its ready file; 0 if not there yet. */
+/* Read the port on line `line` (0-based) of a daemon's ready file (the
+ * dispatcher writes its REST port, then its web UI port); 0 if not there
+ * yet. */
 static int
-read_port_file(const char *path)
+read_port_line(const char *path, int line)
 {
-    char buf[32] = "";
+    char buf[64] = "";
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return 0;
     size_t n = fread(buf, 1, sizeof(buf) - 1, f);
     fclose(f);
     buf[n] = '\0';
-    long p = strtol(buf, NULL, 10);
-    return p > 0 && p < 65536 ? (int)p : 0;
+    const char *p = buf;
+    for (int i = 0; i < line && p; i++)
+        p = (p = strchr(p, '\n')) ? p + 1 : NULL;
+    long v = p ? strtol(p, NULL, 10) : 0;
+    return v > 0 && v < 65536 ? (int)v : 0;
+}
+
+static int
+read_port_file(const char *path)
+{
+    return read_port_line(path, 0);
 }
 
 static void
@@ -604,6 +616,7 @@ spawn_dispatcher(struct local *l, bool zk)
         return -1;
     }
     c->port = wait_port(l, c, ready);
+    l->dispatcher_ui_port = c->port > 0 ? read_port_line(ready, 1) : 0;
     free(ready);
     return c->port > 0 || l->stop_signal ? 0 : -1;
 }
@@ -720,6 +733,8 @@ print_banner(const struct local *l, const char *master, const json_t *state)
     }
     if (l->dispatcher.port > 0)
         printf("dispatcher: mesos://%s:%d\n", l->ip, l->dispatcher.port);
+    if (l->dispatcher_ui_port > 0)
+        printf("dispatcher UI: http://%s:%d/\n", l->ip, l->dispatcher_ui_port);
     printf("work_dir: %s\n", l->dir);
     printf("logs: %s/master.log %s/agent-N.log%s%s\n", l->dir, l->dir,
            l->dispatcher.port > 0 ? " " : "",

@@ -23,6 +23,8 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "dispatcher_private.h"
+#include "history.h"
+#include "webui.h"
 
 #include <math.h>
 #include <pwd.h>
@@ -171,6 +173,8 @@ disp_driver_finish(struct dispatcher *d, struct disp_driver *drv)
     drv->finished = cr_wall_secs();
     drv->finish_seq = ++d->finish_counter;
     cr_info("driver %s finished", drv->id);
+    disp_driver_note(drv, drv->finished,
+                     cr_json_str(drv->last_status, "message"));
     disp_persist(d, drv, from);
     retain_finished(d);
 }
@@ -439,6 +443,7 @@ load_driver(struct dispatcher *d, const struct disp_store_entry *e)
                 disp_drv_state_name(state_of_tree[e->tree]), err);
         return;
     }
+    disp_driver_note(drv, cr_wall_secs(), "recovered from ZooKeeper");
     unsigned long c;
     if (drv->seq > d->id_counter)
         d->id_counter = drv->seq;
@@ -553,6 +558,7 @@ on_store_leader(void *arg, const char *data, bool self)
 {
     struct dispatcher *d = arg;
     CR_FREE(d->leader);
+    CR_FREE(d->leader_ui);
     if (data == NULL) {
         cr_info("no leading dispatcher known");
         return;
@@ -564,6 +570,7 @@ on_store_leader(void *arg, const char *data, bool self)
     const char *addr = cr_json_str(o, "address");
     if (addr && strlen(addr) < 256)
         d->leader = cr_xstrdup(addr);
+    d->leader_ui = disp_webui_checked_url(cr_json_str(o, "webuiUrl"));
     json_decref(o);
     cr_info("the leading dispatcher is %s", d->leader ? d->leader : "?");
 }
@@ -576,6 +583,7 @@ on_store_elected(void *arg, const struct disp_store_entry *e, size_t n)
         return;
     d->role = DISP_LEADER;
     CR_FREE(d->leader);
+    CR_FREE(d->leader_ui);
     load_snapshot(d, e, n);
     d->loaded = true;
     disp_arm_retry_timer(d);
@@ -655,6 +663,7 @@ disp_new(uv_loop_t *loop, const struct disp_config *cfg, char *err,
     d->loop = loop;
     d->host = cr_xstrdup(cfg->host);
     d->port = cfg->port;
+    d->webui_port = cfg->webui_port;
     d->master = cr_xstrdup(cfg->master);
     d->name = cr_xstrdup(cfg->name);
     d->conf = json_deep_copy(cfg->conf);
@@ -701,8 +710,8 @@ disp_new(uv_loop_t *loop, const struct disp_config *cfg, char *err,
 
 /* The address others should submit to: SPARK_PUBLIC_DNS, --host, or the
  * host name when --host is a wildcard. */
-static char *
-advertised(const struct dispatcher *d)
+char *
+disp_advertised(const struct dispatcher *d, int port)
 {
     char host[256];
     const char *pub = getenv("SPARK_PUBLIC_DNS");
@@ -714,17 +723,19 @@ advertised(const struct dispatcher *d)
         snprintf(host, sizeof(host), "localhost");
     host[sizeof(host) - 1] = '\0';
     bool v6 = strchr(host, ':') != NULL;
-    return cr_xasprintf("%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "",
-                        d->bound_port);
+    return cr_xasprintf("%s%s%s:%d", v6 ? "[" : "", host, v6 ? "]" : "", port);
 }
 
 static int
 start_store(struct dispatcher *d, char *err, size_t errlen)
 {
-    char *addr = advertised(d);
+    char *addr = disp_advertised(d, d->bound_port);
     json_t *self =
         json_pack("{s:s, s:s, s:i, s:s}", "address", addr, "name", d->name,
                   "pid", (int)getpid(), "version", CR_VERSION);
+    const char *ui = disp_webui_url(d);
+    if (ui)
+        json_object_set_new(self, "webuiUrl", json_string(ui));
     char *self_s = json_dumps(self, JSON_COMPACT);
     json_decref(self);
     free(addr);
@@ -751,6 +762,30 @@ start_store(struct dispatcher *d, char *err, size_t errlen)
     return rc;
 }
 
+/* Open the web UI's port; its URL becomes the framework's webui_url
+ * unless spark.mesos.dispatcher.webui.url set one (as in Spark). */
+static int
+start_webui(struct dispatcher *d, char *err, size_t errlen)
+{
+    if (d->webui_port < 0)
+        return 0;
+    int rc = disp_webui_listen(d, d->webui_port, err, errlen);
+    if (rc != 0 || json_object_get(d->fw_info, "webui_url"))
+        return rc;
+    json_object_set_new(d->fw_info, "webui_url",
+                        json_string(disp_webui_url(d)));
+    if (d->role == DISP_SOLO) { /* made by disp_new, not started yet */
+        cr_sched_free(d->sched);
+        d->sched = new_sched(d);
+        if (d->sched == NULL) {
+            snprintf(err, errlen, "cannot create the scheduler for %s",
+                     d->master);
+            return CR_ESTATE;
+        }
+    }
+    return 0;
+}
+
 int
 disp_start(struct dispatcher *d, int *bound_port, char *err, size_t errlen)
 {
@@ -761,6 +796,9 @@ disp_start(struct dispatcher *d, int *bound_port, char *err, size_t errlen)
         return rc;
     }
     *bound_port = d->bound_port;
+    rc = start_webui(d, err, errlen);
+    if (rc != 0)
+        return rc;
     if (d->role == DISP_STANDBY)
         return start_store(d, err, errlen);
     start_framework(d);
@@ -786,6 +824,7 @@ free_dispatcher(struct dispatcher *d)
     free(d->version);
     free(d->fatal);
     free(d->leader);
+    free(d->leader_ui);
     free(d->fw_id);
     json_decref(d->conf);
     json_decref(d->fw_info);
@@ -828,6 +867,7 @@ disp_close(struct dispatcher *d, void (*cb)(void *arg), void *arg)
     d->pending_closes = 2 + (d->store != NULL) + (d->sched != NULL);
     cr_http_server_free(d->http);
     d->http = NULL;
+    disp_webui_close(d);
     uv_close((uv_handle_t *)&d->retry_timer, on_handle_closed);
     uv_close((uv_handle_t *)&d->fatal_timer, on_handle_closed);
     if (d->store) {

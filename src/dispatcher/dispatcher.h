@@ -24,6 +24,7 @@
 struct disp_config {
     const char *host;   /* REST bind address */
     int port;           /* REST port (0: any) */
+    int webui_port;     /* web UI port on host (0: any; -1: no web UI) */
     const char *master; /* spark.master without mesos:// ("h:p[,..]", zk://) */
     const char *name;   /* framework name */
     const json_t *conf; /* the dispatcher's spark.* properties */
@@ -41,10 +42,13 @@ struct dispatcher;
 struct dispatcher *disp_new(uv_loop_t *loop, const struct disp_config *cfg,
                             char *err, size_t errlen);
 /* Open the REST port (at once; it answers "not ready" until the framework
- * is subscribed) and start subscribing, or, with ZooKeeper, contending.
+ * is subscribed) and the web UI's port, then start subscribing, or, with
+ * ZooKeeper, contending.
  * 0 or a negative error (reason in err); the bound port goes to
  * *bound_port. */
 int disp_start(struct dispatcher *d, int *bound_port, char *err, size_t errlen);
+/* The bound port of the web UI (after disp_start), or -1 without one. */
+int disp_webui_port(const struct dispatcher *d);
 /* Stop serving, leave the framework registered (failover), release
  * everything; cb(arg) runs once all handles are closed. */
 void disp_close(struct dispatcher *d, void (*cb)(void *arg), void *arg);

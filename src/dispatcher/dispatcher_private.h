@@ -2,8 +2,8 @@
  *
  * dispatcher_private.h: the state shared by corral-dispatcher's own
  * files: dispatcher.c (life cycle, leadership, persistence), offers.c
- * (the framework: offers, launches, updates, retries) and rest.c (Spark's
- * REST protocol).
+ * (the framework: offers, launches, updates, retries), rest.c (Spark's
+ * REST protocol) and webui*.c (the web UI on --webui-port, webui.h).
  *
  * Roles:
  *   SOLO     no ZooKeeper: subscribes at once, keeps its state in memory.
@@ -54,9 +54,12 @@ struct dispatcher {
     uv_timer_t retry_timer, fatal_timer;
     enum disp_role role;
     bool loaded, ready, suppressed, fw_persisted, closing;
-    char *fatal;  /* why we stop (once fatal) */
-    char *leader; /* STANDBY: the leader's address, or NULL */
-    char *fw_id;  /* LEADER: the stored framework id, or NULL */
+    char *fatal;              /* why we stop (once fatal) */
+    char *leader;             /* STANDBY: the leader's address, or NULL */
+    char *leader_ui;          /* STANDBY: the leader's web UI URL, or NULL */
+    struct disp_webui *webui; /* webui.h; NULL when not serving */
+    int webui_port;           /* asked for (-1: no web UI) */
+    char *fw_id;              /* LEADER: the stored framework id, or NULL */
     struct disp_driver *drivers, **tail; /* in submission order */
     unsigned long id_counter, finish_counter;
     double refuse_secs, max_wait;
@@ -74,6 +77,10 @@ struct dispatcher {
 void disp_fatal(struct dispatcher *d, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 const char *disp_conf_str(const struct dispatcher *d, const char *key);
+/* "host:port" others should use to reach port of this dispatcher:
+ * SPARK_PUBLIC_DNS, --host, or the host name when --host is a wildcard
+ * (IPv6 in brackets). Owned. */
+char *disp_advertised(const struct dispatcher *d, int port);
 
 struct disp_driver *disp_driver_find(struct dispatcher *d, const char *id);
 void disp_driver_append(struct dispatcher *d, struct disp_driver *drv);

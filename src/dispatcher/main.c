@@ -41,8 +41,8 @@ usage(FILE *f)
                "0.0.0.0)\n"
                "  -p PORT, --port PORT    Port for the REST submission server "
                "(default: 7077; 0: any)\n"
-               "  --webui-port WEBUI_PORT Port for the web UI (default: 8081; "
-               "not served yet)\n"
+               "  --webui-port WEBUI_PORT Port for the web UI on HOST "
+               "(default: 8081; 0: any)\n"
                "  -m MASTER, --master MASTER\n"
                "                          mesos://host:port, "
                "mesos://h1:p,h2:p, mesos://zk://host:port/path or\n"
@@ -58,7 +58,9 @@ usage(FILE *f)
                "  --properties-file FILE  Spark properties file (default: "
                "conf/spark-defaults.conf)\n"
                "  --ready-file FILE       (corral) write the bound REST port "
-               "here once listening\n"
+               "and, on a second\n"
+               "                          line, the web UI's port here once "
+               "listening\n"
                "  --verbose               Print the configuration\n"
                "  --help                  Print this help\n");
 }
@@ -301,13 +303,15 @@ on_fatal(void *arg, const char *reason)
     the_disp = NULL;
 }
 
+/* The REST port on the first line (what `corral local` and the tests
+ * read), the web UI's on the second. */
 static void
-write_ready(const char *path, int port)
+write_ready(const char *path, int port, int webui_port)
 {
     char *tmp = cr_xasprintf("%s.tmp", path);
     FILE *f = fopen(tmp, "w");
     if (f) {
-        fprintf(f, "%d\n", port);
+        fprintf(f, "%d\n%d\n", port, webui_port);
         fclose(f);
         rename(tmp, path);
     }
@@ -320,6 +324,7 @@ run(struct opts *o, json_t *conf, const char *master)
     uv_loop_t *loop = uv_default_loop();
     struct disp_config cfg = {.host = o->host,
                               .port = (int)o->port,
+                              .webui_port = (int)o->webui_port,
                               .master = master,
                               .name = o->name,
                               .conf = conf,
@@ -345,7 +350,7 @@ run(struct opts *o, json_t *conf, const char *master)
     cr_info("REST submission server on %s:%d, master %s", o->host, port,
             master);
     if (o->ready_file)
-        write_ready(o->ready_file, port);
+        write_ready(o->ready_file, port, disp_webui_port(the_disp));
     uv_signal_init(loop, &sig_term);
     uv_signal_init(loop, &sig_int);
     uv_signal_start(&sig_term, on_signal, SIGTERM);

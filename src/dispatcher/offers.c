@@ -25,6 +25,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "dispatcher_private.h"
+#include "history.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -57,6 +58,7 @@ disp_maybe_suppress(struct dispatcher *d)
 
 struct slot {
     const char *offer_id;
+    const char *hostname; /* the agent's */
     const json_t *agent_id;
     json_t *res; /* remaining resources (copy) */
     json_t *tasks;
@@ -228,10 +230,17 @@ launch_on(struct dispatcher *d, struct disp_driver *drv, struct slot *s)
     drv->state = DISP_LAUNCHED;
     free(drv->agent_id);
     drv->agent_id = cr_xstrdup(cr_json_id(task, "agent_id"));
+    free(drv->agent_host);
+    drv->agent_host = s->hostname ? cr_xstrndup(s->hostname, 255) : NULL;
     json_decref(drv->last_status);
     drv->last_status = NULL;
     cr_info("launching driver %s as task %s on agent %s", drv->id, drv->task_id,
             drv->agent_id);
+    char *note = cr_xasprintf(
+        "launched on agent %s%s%s%s", drv->agent_id, s->hostname ? " (" : "",
+        s->hostname ? drv->agent_host : "", s->hostname ? ")" : "");
+    disp_driver_note(drv, cr_wall_secs(), note);
+    free(note);
     disp_persist(d, drv, from);
 }
 
@@ -349,6 +358,7 @@ disp_on_offers(struct cr_sched *s, void *data, json_t *offers)
         json_t *o = json_array_get(offers, i);
         slots[i].offer_id = cr_json_id(o, "id");
         slots[i].agent_id = json_object_get(o, "agent_id");
+        slots[i].hostname = cr_json_str(o, "hostname");
         json_t *r = json_object_get(o, "resources");
         slots[i].res = json_is_array(r) ? json_deep_copy(r) : json_array();
         slots[i].tasks = json_array();
@@ -415,6 +425,9 @@ driver_retry(struct dispatcher *d, struct disp_driver *drv)
     drv->state = DISP_RETRYING;
     cr_info("driver %s failed; relaunch %d in %.0f s", drv->id, drv->retries,
             drv->wait);
+    char *note = cr_xasprintf("relaunch %d in %.0f s", drv->retries, drv->wait);
+    disp_driver_note(drv, cr_wall_secs(), note);
+    free(note);
     disp_persist(d, drv, DISP_LAUNCHED);
     disp_arm_retry_timer(d);
 }
@@ -486,6 +499,9 @@ disp_on_update(struct cr_sched *s, void *data, json_t *status)
     } else {
         json_decref(drv->last_status);
         drv->last_status = status_keep(status);
+        if (!state_terminal(st))
+            disp_driver_note(drv, cr_wall_secs(),
+                             cr_json_str(drv->last_status, "message"));
         if (state_terminal(st)) {
             bool relaunch =
                 drv->supervise && !drv->killed &&

@@ -8,6 +8,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/mem.h"
+#include "history.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -78,6 +79,8 @@ disp_driver_free(struct disp_driver *drv)
     json_decref(drv->req);
     free(drv->agent_id);
     json_decref(drv->last_status);
+    free(drv->agent_host);
+    disp_history_free(drv->history);
     free(drv);
 }
 

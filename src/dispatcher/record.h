@@ -21,9 +21,9 @@
  * everything (the request with disp_validate_create) and never trusts a
  * size: a bad record is refused with a one-line reason.
  *
- * Ownership: a struct disp_driver owns its request, agent id and last
- * status; the derived strings point into the request. Threading: none
- * (pure functions).
+ * Ownership: a struct disp_driver owns its request, agent id and host,
+ * last status and history; the derived strings point into the request.
+ * Threading: none (pure functions).
  */
 #ifndef CR_DISPATCHER_RECORD_H
 #define CR_DISPATCHER_RECORD_H
@@ -44,6 +44,8 @@
 /* The submission's queue property and the queue without one. */
 #define DISP_QUEUE_PROP    "spark.mesos.dispatcher.queue"
 #define DISP_QUEUE_DEFAULT "default"
+
+struct disp_history;
 
 enum disp_drv_state {
     DISP_QUEUED,   /* waiting for an offer */
@@ -74,6 +76,9 @@ struct disp_driver {
     double wait, next_retry; /* back-off (s) and when (wall s) */
     double finished;         /* wall s when it finished */
     unsigned long finish_seq;
+    /* For the web UI, not persisted (owned; NULL when unknown). */
+    char *agent_host;             /* host name of the current agent */
+    struct disp_history *history; /* history.h */
     struct disp_driver *next;
 };
 

@@ -23,6 +23,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "dispatcher_private.h"
+#include "history.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +154,9 @@ on_create_persisted(void *arg, int rc)
     if (rc == 0 && !d->closing) {
         struct disp_driver *drv = c->drv;
         disp_driver_append(d, drv);
+        char *note = cr_xasprintf("submitted to queue %s", drv->queue);
+        disp_driver_note(drv, drv->submitted, note);
+        free(note);
         cr_info("queued driver %s (%s, queue %s): cpus %.2f mem %ld MB",
                 drv->id, drv->app_name, drv->queue, drv->cores, drv->mem_mb);
         json_object_set_new(c->resp, "success", json_true());
@@ -428,6 +432,7 @@ handle_kill(struct dispatcher *d, struct cr_http_req *req, const char *id)
             drv->killed = true;
             ok = true;
             msg = "Killing running driver";
+            disp_driver_note(drv, cr_wall_secs(), "kill requested");
         }
     } else if (drv) {
         msg = "Driver already terminated";

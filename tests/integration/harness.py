@@ -107,8 +107,8 @@ def read_port(path, proc, secs=15):
             raise AssertionError("%s exited early:\n%s" % (proc.name,
                                                            proc.output()))
         try:
-            with open(path) as f:
-                return int(f.read().strip())
+            with open(path) as f:  # the first line (a dispatcher adds one)
+                return int(f.readline().strip())
         except (OSError, ValueError):
             return None
     return wait_for(ready, secs, proc.name + " to listen")

@@ -24,7 +24,8 @@ def start_dispatcher(workdir, master, extra=()):
     if os.path.exists(ready):
         os.unlink(ready)
     argv = [os.path.join(BIN, "corral-dispatcher"), "-h", "127.0.0.1",
-            "-p", "0", "--ready-file", ready, "--master", master,
+            "-p", "0", "--webui-port", "0", "--ready-file", ready,
+            "--master", master,
             "--name", "it-dispatcher"] + list(extra)
     p = Proc("dispatcher", argv, workdir, env={"SPARK_HOME": None})
     p.port = read_port(ready, p)

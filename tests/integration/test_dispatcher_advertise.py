@@ -164,7 +164,8 @@ class AdvertisedCluster(Cluster):
 def start_dispatcher(workdir, master):
     ready = os.path.join(workdir, "dispatcher.port")
     argv = [os.path.join(BIN, "corral-dispatcher"), "--host", "127.0.0.1",
-            "--port", "0", "--ready-file", ready, "--master", master,
+            "--port", "0", "--webui-port", "0", "--ready-file", ready,
+            "--master", master,
             "--name", "adv-dispatcher"]
     p = Proc("dispatcher", argv, workdir, env={"SPARK_HOME": None})
     p.port = read_port(ready, p)

@@ -329,7 +329,8 @@ class Election(ZkDispatcher):
         wd = os.path.join(self.cluster.dir, "d2")
         os.makedirs(wd)
         d2 = Proc("d2", [os.path.join(td.BIN, "corral-dispatcher"), "-h",
-                         "127.0.0.1", "-p", "0", "--master",
+                         "127.0.0.1", "-p", "0", "--webui-port", "0",
+                         "--master",
                          "mesos://127.0.0.1:%d" % self.cluster.master_port,
                          "--name", "it-dispatcher", "--zk", self.zkurl] +
                   self.conf, wd)

@@ -27,7 +27,8 @@ SPARKPI = os.path.join(BIN, "corral-sparkpi")
 def start_dispatcher(workdir, master):
     ready = os.path.join(workdir, "dispatcher.port")
     argv = [os.path.join(BIN, "corral-dispatcher"), "--host", "127.0.0.1",
-            "--port", "0", "--ready-file", ready, "--master", master,
+            "--port", "0", "--webui-port", "0", "--ready-file", ready,
+            "--master", master,
             "--name", "pi-dispatcher"]
     # Without SPARK_HOME the dispatcher runs the app itself (command mode).
     p = Proc("dispatcher", argv, workdir, env={"SPARK_HOME": None})
