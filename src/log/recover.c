@@ -251,7 +251,20 @@ set_local(struct cr_log_recovery *r, enum cr_log_status to, uint64_t promised,
     r->local_calls++;
 }
 
-/* Auto-initialisation once every peer has answered. */
+/* Auto-initialisation, once every peer known has answered (see recover.h).
+ *
+ * EMPTY -> STARTING also needs the whole cluster in view: 2 * quorum - 1
+ * replicas as Mesos sizes it, the local one included. The peers come from
+ * ZooKeeper one by one; going by the ones known so far (a mere quorum),
+ * two replicas could initialise while a third, later one is left EMPTY
+ * beside a VOTING peer, which it can neither join (the log is no longer
+ * new) nor recover from (one is not a quorum): the log would never elect.
+ *
+ * STARTING -> VOTING goes by the peers known now (at least a quorum with
+ * the local replica): once every replica has left EMPTY, a STARTING one
+ * whose peer died and left ZooKeeper may still vote with the others,
+ * where waiting for all 2 * quorum - 1 (as Mesos does) would wait for the
+ * dead one to come back. */
 static bool
 try_auto_init(struct cr_log_recovery *r)
 {
@@ -261,7 +274,7 @@ try_auto_init(struct cr_log_recovery *r)
     if (!r->auto_init || rd == NULL || rd->acks != r->n_peers ||
         r->n_peers + 1 < r->quorum)
         return false;
-    if (me == CR_LOG_EMPTY &&
+    if (me == CR_LOG_EMPTY && r->n_peers + 1 >= 2 * r->quorum - 1 &&
         n[CR_LOG_EMPTY] + n[CR_LOG_STARTING] == r->n_peers) {
         set_local(r, CR_LOG_STARTING, 0,
                   "auto-initialisation: every replica is empty");

@@ -14,9 +14,11 @@
  *      acceptance it made before.
  *   3. Else, with auto-initialisation, when every peer answered and all
  *      (the local replica included, at least `quorum` of them) are EMPTY or
- *      STARTING: EMPTY -> STARTING; when all are STARTING or VOTING:
- *      STARTING -> VOTING. The two steps keep one replica from voting
- *      alone while another still waits in EMPTY.
+ *      STARTING, and these are the whole cluster (2 * quorum - 1 replicas,
+ *      as Mesos sizes it, not just the peers ZooKeeper has listed so far):
+ *      EMPTY -> STARTING; when all are STARTING or VOTING: STARTING ->
+ *      VOTING. The two steps keep one replica from voting alone while
+ *      another still waits in EMPTY.
  *   4. Else retry after 1-2 x retry_min.
  *
  * Catch-up (cr_log_recovery_catchup), for a VOTING replica that missed

@@ -25,7 +25,30 @@
  * the thread pool (so no library thread can touch it any more), the FIFO
  * has been drained (pending operations complete with CR_ECANCELED_OP) and
  * both libuv handles are closed. Each operation carries a heap `struct op`
- * (callback + argument) that the library hands back exactly once.
+ * (callback + argument) that the library normally hands back exactly once;
+ * the loop keeps every op in flight on a list (loop thread only).
+ *
+ * Closing waits until the library is quiet. libzookeeper-mt (3.8 and
+ * earlier; ZOOKEEPER-2894, ZOOKEEPER-3868) can lose completions in
+ * zookeeper_close: it sets close_requested, then fakes a ZCLOSING reply
+ * for every request still in flight and queues it for the completion
+ * thread; but that thread leaves its loop as soon as it sees
+ * close_requested after a pass, so anything queued after that pass (those
+ * fakes, or a session or watch event the io thread was producing) is never
+ * called nor freed: a leak inside the library and, for a request, a
+ * callback that never runs (its owner waits forever). So
+ * cr_zk_session_close() only marks the session closing (results are
+ * reported as CR_ECANCELED_OP from then on, state and watch events are
+ * dropped) and calls zookeeper_close once no op is in flight (a reply, a
+ * connection loss or an expiry ends each) and the library's own session
+ * state is settled (connected, or expired / auth failed for good: not in
+ * the middle of a reconnection, which ends in a session event). Then the
+ * completion thread has nothing left to do when the close starts. A server
+ * that does not answer cannot hold the close for more than a quarter of
+ * the session timeout (the grace of a lost connection, see session.h):
+ * then the close goes ahead anyway, and any op the library dropped is
+ * completed here with CR_ECANCELED_OP once zookeeper_close has returned,
+ * so no callback is ever lost.
  */
 #include "zk/session.h"
 
@@ -65,7 +88,8 @@ enum msg_kind { MSG_STATE, MSG_WATCH, MSG_RESULT, MSG_AUTH };
 struct op {
     cr_zk_result_cb cb;
     void *arg;
-    struct cr_zk_session *s;
+    struct cr_zk_session *s; /* read by library threads: set once */
+    struct op *prev, *next;  /* the ops in flight (loop thread only) */
 };
 
 /* One library callback, copied. Owned by the FIFO, then by on_async. */
@@ -100,14 +124,19 @@ struct cr_zk_session {
     int64_t id;
     char passwd[CR_ZK_PASSWD_LEN];
     double timeout;   /* seconds: requested, then negotiated */
-    uv_timer_t grace; /* DISCONNECTED for too long -> EXPIRED */
+    uv_timer_t grace; /* DISCONNECTED for too long -> EXPIRED; when
+                         closing: the bound on waiting for quiet */
     uv_async_t async;
     uv_work_t close_work;
     /* The bridge FIFO: the only state touched by library threads. */
     pthread_mutex_t mu;
     struct msg *head;
     struct msg **tail;
+    struct op *ops; /* in flight: handed to the library, not delivered */
+    size_t n_ops;
+    int zstate; /* the library's last session state (0: none yet) */
     bool closing;
+    bool close_started; /* zookeeper_close queued on the thread pool */
     int handles_open;
     cr_zk_close_cb close_cb;
     void *close_arg;
@@ -373,6 +402,32 @@ msg_free(struct msg *m)
 }
 
 static void
+ops_link(struct cr_zk_session *s, struct op *op)
+{
+    op->prev = NULL;
+    op->next = s->ops;
+    if (s->ops != NULL)
+        s->ops->prev = op;
+    s->ops = op;
+    s->n_ops++;
+}
+
+static void
+ops_unlink(struct cr_zk_session *s, struct op *op)
+{
+    if (op->prev != NULL)
+        op->prev->next = op->next;
+    else
+        s->ops = op->next;
+    if (op->next != NULL)
+        op->next->prev = op->prev;
+    op->prev = op->next = NULL;
+    s->n_ops--;
+}
+
+static void maybe_close(struct cr_zk_session *s);
+
+static void
 deliver_result(struct cr_zk_session *s, struct msg *m)
 {
     struct cr_zk_result r = {.rc = m->rc};
@@ -387,7 +442,8 @@ deliver_result(struct cr_zk_session *s, struct msg *m)
         r.stat = m->has_stat ? &m->stat : NULL;
     }
     struct op *op = m->op;
-    op->cb(op->arg, &r);
+    ops_unlink(s, op);
+    op->cb(op->arg, &r); /* may close the session */
     free(op);
 }
 
@@ -443,6 +499,7 @@ deliver(struct cr_zk_session *s, struct msg *m)
         deliver_result(s, m);
         break;
     case MSG_STATE:
+        s->zstate = m->zstate; /* even when closing: see maybe_close */
         deliver_state(s, m);
         break;
     case MSG_WATCH: {
@@ -476,6 +533,8 @@ on_async(uv_async_t *a)
         msg_free(m);
         m = next;
     }
+    if (s->closing)
+        maybe_close(s);
 }
 
 static void
@@ -589,11 +648,80 @@ static void
 close_work_done(uv_work_t *w, int status)
 {
     struct cr_zk_session *s = w->data;
+    (void)status;
     s->zh = NULL;
     /* No library thread is left: drain what the close produced. */
     on_async(&s->async);
+    /* Ops the library dropped (see the top of this file): their replies
+     * can no longer come, complete them here. */
+    if (s->ops != NULL)
+        cr_warn("zk: session 0x%llx: %zu operation(s) lost by the client "
+                "library at close; cancelling them",
+                (unsigned long long)s->id, s->n_ops);
+    while (s->ops != NULL) {
+        struct op *op = s->ops;
+        ops_unlink(s, op);
+        struct cr_zk_result r = {.rc = CR_ECANCELED_OP};
+        op->cb(op->arg, &r);
+        free(op);
+    }
     uv_close((uv_handle_t *)&s->async, on_handle_closed);
     uv_close((uv_handle_t *)&s->grace, on_handle_closed);
+}
+
+/* Hand the handle to zookeeper_close on the thread pool. */
+static void
+close_start(struct cr_zk_session *s)
+{
+    s->close_started = true;
+    uv_timer_stop(&s->grace);
+    s->close_work.data = s;
+    if (uv_queue_work(s->loop, &s->close_work, close_work_run,
+                      close_work_done) != 0) {
+        close_work_run(&s->close_work);
+        close_work_done(&s->close_work, 0);
+    }
+}
+
+/* Nothing in flight and no session event on the way (see the top). */
+static bool
+library_quiet(const struct cr_zk_session *s)
+{
+    return s->ops == NULL && (s->zstate == ZOO_CONNECTED_STATE ||
+                              s->zstate == ZOO_EXPIRED_SESSION_STATE ||
+                              s->zstate == ZOO_AUTH_FAILED_STATE);
+}
+
+static void
+maybe_close(struct cr_zk_session *s)
+{
+    if (s->closing && !s->close_started && library_quiet(s))
+        close_start(s);
+}
+
+/* The library's state, for log lines. */
+static const char *
+zstate_name(int zstate)
+{
+    if (zstate == ZOO_CONNECTED_STATE)
+        return "connected";
+    if (zstate == ZOO_EXPIRED_SESSION_STATE)
+        return "expired";
+    if (zstate == ZOO_AUTH_FAILED_STATE)
+        return "authentication failed";
+    return "connecting";
+}
+
+static void
+on_close_deadline(uv_timer_t *t)
+{
+    struct cr_zk_session *s = t->data;
+    if (s->close_started)
+        return;
+    cr_warn("zk: session 0x%llx: closing with %zu operation(s) in flight, "
+            "client library %s",
+            (unsigned long long)s->id, s->n_ops, zstate_name(s->zstate));
+    close_start(s);
 }
 
 void
@@ -608,12 +736,16 @@ cr_zk_session_close(struct cr_zk_session *s, cr_zk_close_cb cb, void *arg)
     s->close_arg = arg;
     uv_timer_stop(&s->grace);
     set_state(s, CR_ZK_CLOSED, "closed by its owner");
-    s->close_work.data = s;
-    if (uv_queue_work(s->loop, &s->close_work, close_work_run,
-                      close_work_done) != 0) {
-        close_work_run(&s->close_work);
-        close_work_done(&s->close_work, 0);
+    if (library_quiet(s)) {
+        close_start(s);
+        return;
     }
+    /* Let the library settle first (see the top). */
+    cr_debug("zk: session 0x%llx: closing once the client library is quiet "
+             "(%zu operation(s) in flight, client library %s)",
+             (unsigned long long)s->id, s->n_ops, zstate_name(s->zstate));
+    uv_timer_start(&s->grace, on_close_deadline,
+                   (uint64_t)(s->timeout * 250.0) + 1, 0);
 }
 
 enum cr_zk_state
@@ -658,6 +790,7 @@ op_begin(struct cr_zk_session *s, const char *path, cr_zk_result_cb cb,
         return CR_EINVAL_INPUT;
     struct op *op = cr_xmalloc(sizeof(*op));
     *op = (struct op){.cb = cb, .arg = arg, .s = s};
+    ops_link(s, op);
     *out = op;
     return 0;
 }
@@ -668,6 +801,7 @@ op_end(struct op *op, int zrc)
 {
     if (zrc == ZOK)
         return 0;
+    ops_unlink(op->s, op);
     free(op);
     return zrc;
 }

@@ -2,14 +2,21 @@
 """A real ZooKeeper ensemble (scripts/zk-ensemble.sh) and masters running
 with --zk, for the high-availability tests. With --zk the masters keep
 their registry in the replicated log (the default registry); agents follow
-the leader through zk:// (or are pointed at a master)."""
+the leader through zk:// (or are pointed at a master).
+
+The log is sized as Mesos sizes it: --quorum=N means 2N-1 replicas, and a
+new log initialises itself only once all of them answer. The masters get
+--quorum=masters//2+1, so an even number of masters (2: the standby tests)
+is one replica short: the cluster then also runs a spare master, started
+last, as the log's missing replica. It is not in `masters`; being the last
+to join the election, it would lead only once all the others are gone."""
 import json
 import os
 import shutil
 import subprocess
 import tempfile
 
-from harness import (BIN, CLOSED_LOGS, SANITIZER_MARKS, Proc,
+from harness import (BIN, CLOSED_LOGS, MULT, SANITIZER_MARKS, Proc,
                      executor_pids, http_json, read_port, sanitizer_reports,
                      wait_for)
 
@@ -51,9 +58,11 @@ class HACluster:
         self.dir = tempfile.mkdtemp(prefix="corral-ha-")
         self.procs = []
         self.masters = []
+        self.spare = None
         self.agents = {}
         self.zk = None
-        self.flags = ["--quorum=%d" % (masters // 2 + 1),
+        quorum = masters // 2 + 1
+        self.flags = ["--quorum=%d" % quorum,
                       "--zk_session_timeout=" + session_timeout]
         if registry:
             self.flags.append("--registry=" + registry)
@@ -62,21 +71,28 @@ class HACluster:
             self.zk = ZooKeeper(self.dir, zk_nodes)
             for i in range(masters):
                 self.start_master(i)
+            if (masters and masters < 2 * quorum - 1 and
+                    registry in (None, "replicated_log")):
+                self.spare = self._start("spare", 0, ())
         except BaseException:
             self.close()
             raise
 
-    def start_master(self, i, port=0, extra=()):
-        ready = os.path.join(self.dir, "master%d.port" % i)
+    def _start(self, name, port, extra):
+        ready = os.path.join(self.dir, name + ".port")
         if os.path.exists(ready):
             os.unlink(ready)
         argv = [os.path.join(BIN, "corral-master"), "--ip=127.0.0.1",
                 "--port=%d" % port, "--ready_file=" + ready,
                 "--zk=" + self.zk.url(),
-                "--work_dir=" + os.path.join(self.dir, "master%d" % i)]
-        p = Proc("master%d" % i, argv + self.flags + list(extra), self.dir)
+                "--work_dir=" + os.path.join(self.dir, name)]
+        p = Proc(name, argv + self.flags + list(extra), self.dir)
         p.port = read_port(ready, p)
         self.procs.append(p)
+        return p
+
+    def start_master(self, i, port=0, extra=()):
+        p = self._start("master%d" % i, port, extra)
         if i < len(self.masters):
             self.masters[i] = p
         else:
@@ -135,10 +151,22 @@ class HACluster:
 
     def leaders(self, exclude=None):
         """Live masters that say they lead (exclude: one not to ask, e.g.
-        a paused one)."""
+        a paused one). A master that has exited is not asked; nor is one
+        that is exiting (its HTTP server closes first), once it exits."""
         return [p for p in self.masters
-                if p.alive() and p is not exclude and
-                self.metrics(p)["master/elected"] == 1]
+                if p.alive() and p is not exclude and self._elected(p)]
+
+    def _elected(self, p):
+        try:
+            return self.metrics(p)["master/elected"] == 1
+        except (ConnectionRefusedError, ConnectionResetError):
+            try:
+                p.p.wait(timeout=10 * MULT)
+            except subprocess.TimeoutExpired:
+                raise AssertionError(
+                    "%s refuses connections but does not exit:\n%s"
+                    % (p.name, p.output()[-3000:]))
+            return False
 
     def leader(self, secs=20, exclude=None):
         """Wait until exactly one live master (other than exclude) leads;

@@ -41,8 +41,11 @@ class Framework:
 
     def connect(self, master):
         self.master = master
+        # Acknowledge an update only once it is recorded below: the master
+        # forgets a task whose terminal update is acknowledged, and a
+        # reconciliation of it would then rightly answer TASK_LOST.
         self.s = Scheduler(master.port, name="load", failover_timeout=600,
-                           framework_id=self.id)
+                           framework_id=self.id, auto_ack=False)
         assert self.s.status == 200, (self.s.status,
                                       getattr(self.s, "error", ""))
         self.id = self.s.framework_id
@@ -68,6 +71,10 @@ class Framework:
                     (st["state"], st.get("uuid"), st.get("reason")))
                 if "agent_id" in st and st.get("uuid"):
                     self.agent_of[tid] = st["agent_id"]["value"]
+                    try:
+                        self.s.ack(st)
+                    except (AssertionError, OSError):
+                        pass  # the leader is gone: the next one resends
             elif ev["type"] == "OFFERS":
                 offers += ev["offers"]["offers"]
         return offers
