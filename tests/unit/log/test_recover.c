@@ -2,7 +2,9 @@
  *
  * test_recover.c: replicas coming to VOTING: auto-initialisation of an
  * all-empty cluster (3 replicas, and 1 with quorum 1), no
- * auto-initialisation beside a voting minority, a wiped replica catching
+ * auto-initialisation beside a voting minority, nor before the whole
+ * cluster (2 x quorum - 1) is known, a peer dying mid-initialisation, a
+ * wiped replica catching
  * up from a quorum (values, unlearned acceptances and promises kept), a
  * voting replica catching up on positions it missed.
  */
@@ -121,6 +123,73 @@ test_auto_init_3(void **state)
     elect(&cl, c);
     assert_int_equal(append(&cl, c, "first"), 1);
     cr_log_coord_free(c);
+    cl_fini(&cl);
+}
+
+static bool
+voting(void *data)
+{
+    return cr_log_replica_status(data) == CR_LOG_VOTING;
+}
+
+/* ZooKeeper lists replicas one by one: two that know only each other must
+ * not initialise (the third, once listed, could then neither join nor
+ * recover); once the third is known all three vote. */
+static void
+test_auto_init_waits_for_the_cluster(void **state)
+{
+    (void)state;
+    struct cluster cl;
+    cl_init(&cl, 3, false, &calm);
+    struct cr_log_recovery *rec[3];
+    struct rdone d[3] = {{0}};
+    for (int i = 0; i < 3; i++) {
+        rec[i] = recovery(&cl, i, 2, true);
+        cr_log_recovery_set_peers(rec[i], cl.peers, 2); /* 0 and 1 only */
+    }
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(cr_log_recovery_start(rec[i], on_rdone, &d[i]), 0);
+    /* Many rounds (retry 10 ms) with both answering: still EMPTY. */
+    assert_false(tu_run_until_pred(&cl.loop, voting, cl.r[0], 0.5));
+    assert_int_equal(cr_log_replica_status(cl.r[0]), CR_LOG_EMPTY);
+    assert_int_equal(cr_log_replica_status(cl.r[1]), CR_LOG_EMPTY);
+    for (int i = 0; i < 3; i++)
+        cr_log_recovery_set_peers(rec[i], cl.peers, 3);
+    assert_int_equal(cr_log_recovery_start(rec[2], on_rdone, &d[2]), 0);
+    struct all_done a = {d, 3};
+    assert_true(tu_run_until_pred(&cl.loop, all_done, &a, 10));
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(cr_log_replica_status(cl.r[i]), CR_LOG_VOTING);
+        cr_log_recovery_free(rec[i]);
+    }
+    cl_fini(&cl);
+}
+
+/* A replica that dies (and leaves ZooKeeper) once it votes does not keep
+ * the other two from voting. */
+static void
+test_auto_init_survives_a_dead_peer(void **state)
+{
+    (void)state;
+    struct cluster cl;
+    cl_init(&cl, 3, false, &calm);
+    struct cr_log_recovery *rec[3];
+    struct rdone d[3] = {{0}};
+    for (int i = 0; i < 3; i++)
+        rec[i] = recovery(&cl, i, 2, true);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(cr_log_recovery_start(rec[i], on_rdone, &d[i]), 0);
+    assert_true(tu_run_until_pred(&cl.loop, voting, cl.r[0], 10));
+    fake_net_cut(cl.net, cl.names[0], true);
+    const char *rest[2] = {cl.peers[1], cl.peers[2]};
+    cr_log_recovery_set_peers(rec[1], rest, 2);
+    cr_log_recovery_set_peers(rec[2], rest, 2);
+    struct all_done a = {&d[1], 2};
+    assert_true(tu_run_until_pred(&cl.loop, all_done, &a, 10));
+    assert_int_equal(cr_log_replica_status(cl.r[1]), CR_LOG_VOTING);
+    assert_int_equal(cr_log_replica_status(cl.r[2]), CR_LOG_VOTING);
+    for (int i = 0; i < 3; i++)
+        cr_log_recovery_free(rec[i]);
     cl_fini(&cl);
 }
 
@@ -330,6 +399,8 @@ run_recover_tests(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_auto_init_3),
         cmocka_unit_test(test_auto_init_single),
+        cmocka_unit_test(test_auto_init_waits_for_the_cluster),
+        cmocka_unit_test(test_auto_init_survives_a_dead_peer),
         cmocka_unit_test(test_no_auto_init_beside_voters),
         cmocka_unit_test(test_wiped_replica_catches_up),
         cmocka_unit_test(test_wiped_acceptor_keeps_choice),
