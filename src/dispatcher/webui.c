@@ -4,10 +4,9 @@
  * routing, the embedded static files and the helpers the API files share
  * (webui_private.h).
  *
- * Static files are served from the generated table only, by exact name
- * (no path reaches the file system), with an ETag (FNV-1a of the bytes,
- * computed once per asset) and "Cache-Control: no-cache": browsers
- * revalidate (304) and never run a stale UI after an upgrade. Pages carry
+ * Static files are served from the generated table by net/assets.h, by
+ * exact name (no path reaches the file system), with an ETag and
+ * "Cache-Control: no-cache" (browsers revalidate). Pages carry
  * a Content-Security-Policy allowing only this origin's scripts, styles
  * and requests; API answers are never cached.
  *
@@ -26,15 +25,12 @@
 #include <string.h>
 
 #define STATIC_PREFIX "/static/"
-#define MAX_ASSETS    16
 #define URL_MAX       512
 
+/* Added to net/assets.h's ETag and Cache-Control on pages. */
 #define PAGE_HEADERS                                                           \
-    "Cache-Control: no-cache\r\n"                                              \
     "X-Content-Type-Options: nosniff\r\n"                                      \
     "Content-Security-Policy: default-src 'self'; frame-ancestors 'none'\r\n"
-
-static char etags[MAX_ASSETS][24];
 
 /* ---- shared helpers ---- */
 
@@ -106,66 +102,10 @@ disp_webui_checked_url(const char *url)
 
 /* ---- static files ---- */
 
-static const char *
-content_type(const char *name)
-{
-    static const struct {
-        const char *ext, *type;
-    } types[] = {
-        {".html", "text/html; charset=utf-8"},
-        {".js", "text/javascript; charset=utf-8"},
-        {".css", "text/css; charset=utf-8"},
-    };
-    const char *dot = strrchr(name, '.');
-    for (size_t i = 0; dot && i < sizeof(types) / sizeof(types[0]); i++)
-        if (strcmp(dot, types[i].ext) == 0)
-            return types[i].type;
-    return "application/octet-stream";
-}
-
-static const char *
-asset_etag(size_t i)
-{
-    if (etags[i][0] == '\0') {
-        uint64_t h = 0xcbf29ce484222325ull;
-        for (size_t k = 0; k < webui_assets[i].len; k++) {
-            h ^= webui_assets[i].data[k];
-            h *= 0x100000001b3ull;
-        }
-        snprintf(etags[i], sizeof(etags[i]), "\"%016llx\"",
-                 (unsigned long long)h);
-    }
-    return etags[i];
-}
-
-static int
-find_asset(const char *name)
-{
-    for (int i = 0; i < MAX_ASSETS && webui_assets[i].name; i++)
-        if (strcmp(webui_assets[i].name, name) == 0)
-            return i;
-    return -1;
-}
-
 static void
 serve_asset(struct cr_http_req *req, const char *name)
 {
-    int i = find_asset(name);
-    if (i < 0) {
-        cr_http_respond_text(req, 404, "Not Found");
-        return;
-    }
-    const char *etag = asset_etag((size_t)i);
-    char hdr[256];
-    snprintf(hdr, sizeof(hdr), "ETag: %s\r\n" PAGE_HEADERS, etag);
-    const char *inm = cr_http_headers_get(&req->headers, "If-None-Match");
-    if (inm && strcmp(inm, etag) == 0) {
-        cr_http_respond(req, 304, NULL, NULL, 0, hdr);
-        return;
-    }
-    cr_http_respond(req, 200, content_type(name),
-                    (const char *)webui_assets[i].data, webui_assets[i].len,
-                    hdr);
+    cr_asset_serve(req, webui_assets, name, PAGE_HEADERS);
 }
 
 /* ---- routing ---- */

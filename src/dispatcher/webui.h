@@ -26,18 +26,13 @@
 #ifndef CR_DISPATCHER_WEBUI_H
 #define CR_DISPATCHER_WEBUI_H
 
+#include "net/assets.h"
+
 #include <stddef.h>
 
 struct dispatcher;
 
-struct webui_asset {
-    const char *name;          /* "index.html", "app.js", ... */
-    const unsigned char *data; /* NUL-terminated; len excludes the NUL */
-    size_t len;
-};
-
-/* Generated: terminated by an entry whose name is NULL. */
-extern const struct webui_asset webui_assets[];
+extern const struct cr_asset webui_assets[];
 
 /* Listen on the dispatcher's host and port (0: any). 0, or a negative
  * error with a one-line reason in err. */

@@ -10,18 +10,13 @@
  */
 #ifndef CR_MASTER_WEBUI_H
 #define CR_MASTER_WEBUI_H
+#include "net/assets.h"
+
 #include <stddef.h>
 
 struct cr_http_req;
 
-struct webui_asset {
-    const char *name;          /* "index.html", "app.js", ... */
-    const unsigned char *data; /* NUL-terminated; len excludes the NUL */
-    size_t len;
-};
-
-/* Generated: terminated by an entry whose name is NULL. */
-extern const struct webui_asset webui_assets[];
+extern const struct cr_asset webui_assets[];
 
 /* Whether path is one the web UI serves ("/", "/webui/..."). */
 int webui_owns(const char *path);
