@@ -353,7 +353,8 @@ class DispatcherBrowser(unittest.TestCase):
 
     def npm_ci(self, work):
         os.makedirs(work)
-        for f in ("package.json", "package-lock.json", "dispatcher.js"):
+        for f in ("package.json", "package-lock.json", "dispatcher.js",
+                  "lib.js"):
             shutil.copy(os.path.join(WEBUI_TEST, f), work)
         r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund",
                             "--prefer-offline"], cwd=work,

@@ -39,7 +39,7 @@ def check_tools(test):
 def npm_ci(test, work):
     os.makedirs(work)
     for f in ("package.json", "package-lock.json", "dashboard.js",
-              "standby.js", "roles.js"):
+              "standby.js", "roles.js", "lib.js"):
         shutil.copy(os.path.join(WEBUI_TEST, f), work)
     r = subprocess.run(["npm", "ci", "--no-audit", "--no-fund",
                         "--prefer-offline"], cwd=work,

@@ -17,25 +17,11 @@
 //               master (sandbox files come through its /files proxy).
 // Any failure: "FAIL <reason>" and exit 1.
 'use strict';
-const {chromium} = require('playwright-core');
+const {launch, watch} = require('./lib');
 
 const [url, agentId, taskId, first, second, shot, profile, secs] =
   process.argv.slice(2);
 const timeout = Number(secs) * 1000;
-
-async function launch() {
-  try {
-    return await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium', headless: true, timeout,
-      viewport: {width: 1366, height: 900},
-      args: ['--headless', '--no-sandbox', '--disable-gpu',
-        '--disable-background-networking', '--disable-component-update',
-        '--no-first-run', '--disable-sync'],
-    });
-  } catch (e) {
-    throw new Error('cannot launch /usr/bin/chromium: ' + e.message);
-  }
-}
 
 // Wait until the file view's text is exactly want.
 async function viewIs(page, want) {
@@ -50,17 +36,11 @@ async function viewIs(page, want) {
 }
 
 async function main() {
-  const ctx = await launch();
-  const errors = [];
-  const foreign = [];
-  const origin = new URL(url).origin;
+  const ctx = await launch(profile, timeout);
   try {
     const page = ctx.pages()[0] || await ctx.newPage();
     page.setDefaultTimeout(timeout);
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('request', (r) => {
-      if (new URL(r.url()).origin !== origin) foreign.push(r.url());
-    });
+    const seen = watch(page, new URL(url).origin);
     await page.goto(url);
     await page.evaluate(() => { window.__notReloaded = true; });
     await page.waitForSelector('#agents tbody tr[data-agent="' + agentId + '"]');
@@ -95,9 +75,7 @@ async function main() {
     if (!href.startsWith('/files/download?agent_id='))
       throw new Error('download link is ' + href);
     await page.screenshot({path: shot, fullPage: true});
-    if (errors.length) throw new Error('page errors: ' + errors.join('; '));
-    if (foreign.length)
-      throw new Error('requests beyond the master: ' + foreign.join(' '));
+    seen.check();
     console.log('OK');
   } finally {
     await ctx.close();

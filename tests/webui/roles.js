@@ -22,25 +22,11 @@
 'use strict';
 const fs = require('fs');
 const path = require('path');
-const {chromium} = require('playwright-core');
+const {launch, watch} = require('./lib');
 
 const [url, expectFile, shots, profile, secs] = process.argv.slice(2);
 const want = JSON.parse(fs.readFileSync(expectFile, 'utf8'));
 const timeout = Number(secs) * 1000;
-
-async function launch() {
-  try {
-    return await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium', headless: true, timeout,
-      viewport: {width: 1366, height: 900},
-      args: ['--headless', '--no-sandbox', '--disable-gpu',
-        '--disable-background-networking', '--disable-component-update',
-        '--no-first-run', '--disable-sync'],
-    });
-  } catch (e) {
-    throw new Error('cannot launch /usr/bin/chromium: ' + e.message);
-  }
-}
 
 // Wait until the text of selector contains every string of parts.
 async function shows(page, selector, parts) {
@@ -125,17 +111,11 @@ async function registryView(page) {
 }
 
 async function main() {
-  const ctx = await launch();
-  const errors = [];
-  const foreign = [];
-  const origin = new URL(url).origin;
+  const ctx = await launch(profile, timeout);
   try {
     const page = ctx.pages()[0] || await ctx.newPage();
     page.setDefaultTimeout(timeout);
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('request', (r) => {
-      if (new URL(r.url()).origin !== origin) foreign.push(r.url());
-    });
+    const seen = watch(page, new URL(url).origin);
     await page.goto(url);
     await page.waitForSelector('#conn.live');
     await rolesView(page);
@@ -147,7 +127,8 @@ async function main() {
     const weight = '#roles tbody tr[data-role="' + want.role + '"] td.weight';
     await shows(page, weight, [want.weight]);
     await page.evaluate(() => { window.__notReloaded = true; });
-    if (errors.length) throw new Error('page errors: ' + errors.join('; '));
+    if (seen.errors.length)
+      throw new Error('page errors: ' + seen.errors.join('; '));
     console.log('VIEWS');
 
     await page.waitForFunction(([sel, w]) =>
@@ -162,9 +143,7 @@ async function main() {
     await shows(page, '#machines tbody tr[data-machine="' + key + '"]', ['down']);
     await shows(page, '#schedule tbody tr[data-machine="' + key + '"]', ['down']);
     await page.screenshot({path: path.join(shots, 'maintenance-down.png'), fullPage: true});
-    if (errors.length) throw new Error('page errors: ' + errors.join('; '));
-    if (foreign.length)
-      throw new Error('requests beyond the master: ' + foreign.join(' '));
+    seen.check();
     console.log('OK');
   } finally {
     await ctx.close();

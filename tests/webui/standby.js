@@ -10,28 +10,17 @@
 // log's metrics; the dashboard names the leader. Prints "OK", or
 // "FAIL <reason>" and exits 1.
 'use strict';
-const {chromium} = require('playwright-core');
+const {launch, watch} = require('./lib');
 
 const [standbyUrl, leaderUrl, zkUrl, quorum, profile, secs] = process.argv.slice(2);
 const timeout = Number(secs) * 1000;
 
 async function main() {
-  let ctx;
-  try {
-    ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium', headless: true, timeout,
-      args: ['--headless', '--no-sandbox', '--disable-gpu',
-        '--disable-background-networking', '--disable-component-update',
-        '--no-first-run', '--disable-sync'],
-    });
-  } catch (e) {
-    throw new Error('cannot launch /usr/bin/chromium: ' + e.message);
-  }
-  const errors = [];
+  const ctx = await launch(profile, timeout);
   try {
     const page = ctx.pages()[0] || await ctx.newPage();
     page.setDefaultTimeout(timeout);
-    page.on('pageerror', (e) => errors.push(e.message));
+    const seen = watch(page, null);
     const leader = new URL(leaderUrl);
     await page.goto(standbyUrl + '#/registry');
     // The standby names the leader...
@@ -62,7 +51,7 @@ async function main() {
     } catch (e) {
       throw new Error('leader page says "' + await page.textContent('#ov-self') + '"');
     }
-    if (errors.length) throw new Error('page errors: ' + errors.join('; '));
+    seen.check();
     console.log('OK');
   } finally {
     await ctx.close();
