@@ -28,6 +28,7 @@
 #include "net/url.h"
 
 #include <jansson.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -192,10 +193,25 @@ client_env(void)
     return env;
 }
 
+/* The application as the cluster will see it: a relative path to a local
+ * file becomes absolute, as spark-submit resolves its primary resource
+ * (the driver runs in a sandbox, not in this directory). URLs and
+ * absolute paths are kept. Owned. */
+static char *
+resolve_app(const char *app)
+{
+    char buf[PATH_MAX];
+    if (app[0] != '/' && strstr(app, "://") == NULL &&
+        realpath(app, buf) != NULL)
+        return cr_xstrdup(buf);
+    return cr_xstrdup(app);
+}
+
 static json_t *
 create_body(struct submit *s, int argc, char **argv)
 {
-    const char *app = argv[s->app];
+    char *resolved = resolve_app(argv[s->app]);
+    const char *app = resolved;
     bool script = ends_with(app, ".py") || ends_with(app, ".R");
     const char *cls = s->main_class && !script ? s->main_class : "";
     const char *base = strrchr(app, '/') ? strrchr(app, '/') + 1 : app;
@@ -213,11 +229,13 @@ create_body(struct submit *s, int argc, char **argv)
     json_t *args = json_array();
     for (int i = s->app + 1; i < argc; i++)
         json_array_append_new(args, json_string(argv[i]));
-    return json_pack("{s:s, s:s, s:s, s:o, s:s, s:o, s:o}", "action",
-                     "CreateSubmissionRequest", "appResource", app, "mainClass",
-                     cls, "appArgs", args, "clientSparkVersion", CLIENT_VERSION,
-                     "sparkProperties", props, "environmentVariables",
-                     client_env());
+    json_t *body = json_pack(
+        "{s:s, s:s, s:s, s:o, s:s, s:o, s:o}", "action",
+        "CreateSubmissionRequest", "appResource", app, "mainClass", cls,
+        "appArgs", args, "clientSparkVersion", CLIENT_VERSION,
+        "sparkProperties", props, "environmentVariables", client_env());
+    free(resolved);
+    return body;
 }
 
 /* One request; *out is the parsed JSON answer. 0, or an exit code. */

@@ -74,7 +74,7 @@ class SparkPiTest(unittest.TestCase):
                 return f["id"]
         return None
 
-    def submit(self, *app, env=None):
+    def submit(self, *app, env=None, cwd=None):
         e = dict(os.environ)
         e.update(env or {})
         r = subprocess.run(
@@ -83,10 +83,20 @@ class SparkPiTest(unittest.TestCase):
              "cluster", "--class", "org.apache.spark.examples.SparkPi",
              "--name", "pi", "--wait"] + list(app),
             capture_output=True, text=True, stdin=subprocess.DEVNULL,
-            timeout=120 * MULT, env=e)
+            timeout=120 * MULT, env=e, cwd=cwd)
         self.assertFalse([m for m in SANITIZER_MARKS if m in r.stderr],
                          r.stderr)
         return r
+
+    def test_relative_app_path_is_resolved(self):
+        """As spark-submit, a relative path to a local application is sent
+        absolute: the driver runs in a sandbox, not in this directory."""
+        r = self.submit("./" + os.path.basename(SPARKPI), "2",
+                        cwd=os.path.dirname(SPARKPI))
+        sid = r.stdout.strip()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("Pi is roughly 3.1",
+                      sandbox_file(self.cluster.dir, sid, "stdout"))
 
     def test_sparkpi_through_the_dispatcher(self):
         r = self.submit(SPARKPI, "4")
