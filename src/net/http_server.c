@@ -22,7 +22,8 @@
  * peer). A stream belongs to the caller until cr_http_stream_end() or the
  * on_close callback, which runs from the conn's close callback (never from
  * inside a write call). Responses are written with uv_try_write of iovecs
- * and only the unwritten rest is copied for uv_write.
+ * and only the unwritten rest is copied for uv_write, except a borrowed
+ * body (cr_http_respond_borrowed()), queued by reference.
  *
  * Loop thread only.
  */
@@ -34,6 +35,7 @@
 #include "base/mem.h"
 #include "http_parse.h"
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,6 +90,8 @@ struct cr_http_server {
 struct wreq {
     uv_write_t req;
     struct conn *c;
+    cr_http_release_cb release; /* borrowed buffers given back (or NULL) */
+    void *release_arg;
     char data[];
 };
 
@@ -170,48 +174,87 @@ on_write(uv_write_t *w, int status)
 {
     struct wreq *wr = (struct wreq *)w;
     struct conn *c = wr->c;
+    if (wr->release)
+        wr->release(wr->release_arg);
     free(wr);
     if (status < 0 && !c->closing)
         conn_close(c);
 }
 
-/* Write the buffers in order: directly when possible, else copy what is
- * left and queue it. 0 or a libuv error (the peer is gone). */
+/* Write the buffers in order: directly when possible, else queue the
+ * rest. Buffers before `borrowed` are copied if not written at once; the
+ * ones from `borrowed` on are queued by reference and stay the caller's
+ * until release(arg), called exactly once: when they are written or the
+ * connection is gone (possibly before this returns). 0 or a libuv error
+ * (the peer is gone). */
+/* Most buffers one write takes (the callers' fixed arrays). */
+#define MAX_WRITE_BUFS 4
+
 static int
-conn_write(struct conn *c, uv_buf_t *bufs, unsigned nbufs)
+conn_write_borrowing(struct conn *c, uv_buf_t *bufs, unsigned nbufs,
+                     unsigned borrowed, cr_http_release_cb release, void *arg)
 {
     size_t total = 0, done = 0;
+    assert(nbufs <= MAX_WRITE_BUFS);
     for (unsigned i = 0; i < nbufs; i++)
         total += bufs[i].len;
-    if (total == 0)
-        return 0;
-    if (c->tcp.write_queue_size == 0) {
+    if (total > 0 && c->tcp.write_queue_size == 0) {
         int r = uv_try_write((uv_stream_t *)&c->tcp, bufs, nbufs);
         if (r >= 0)
             done = (size_t)r;
-        else if (r != UV_EAGAIN && r != UV_ENOSYS)
+        else if (r != UV_EAGAIN && r != UV_ENOSYS) {
+            if (release)
+                release(arg);
             return r;
+        }
     }
-    if (done == total)
+    if (done == total) {
+        if (release)
+            release(arg);
         return 0;
-    struct wreq *wr = cr_xmalloc(sizeof(*wr) + (total - done));
+    }
+    /* Skip what was written; count what must be copied. */
+    unsigned first = 0;
+    size_t skip = done, copy = 0;
+    while (skip >= bufs[first].len)
+        skip -= bufs[first++].len;
+    for (unsigned i = first; i < borrowed && i < nbufs; i++)
+        copy += bufs[i].len - (i == first ? skip : 0);
+    struct wreq *wr = cr_xmalloc(sizeof(*wr) + copy);
     wr->c = c;
-    size_t o = 0, skip = done;
-    for (unsigned i = 0; i < nbufs; i++) {
-        size_t len = bufs[i].len;
-        if (skip >= len) {
-            skip -= len;
+    wr->release = release;
+    wr->release_arg = arg;
+    uv_buf_t out[MAX_WRITE_BUFS + 1];
+    unsigned n = 0;
+    size_t o = 0;
+    for (unsigned i = first; i < nbufs; i++) {
+        size_t off = i == first ? skip : 0;
+        if (i < borrowed) {
+            memcpy(wr->data + o, bufs[i].base + off, bufs[i].len - off);
+            o += bufs[i].len - off;
             continue;
         }
-        memcpy(wr->data + o, bufs[i].base + skip, len - skip);
-        o += len - skip;
-        skip = 0;
+        if (n == 0 && o > 0)
+            out[n++] = uv_buf_init(wr->data, (unsigned)o);
+        if (bufs[i].len > off)
+            out[n++] =
+                uv_buf_init(bufs[i].base + off, (unsigned)(bufs[i].len - off));
     }
-    uv_buf_t b = uv_buf_init(wr->data, (unsigned)o);
-    int r = uv_write(&wr->req, (uv_stream_t *)&c->tcp, &b, 1, on_write);
-    if (r != 0)
+    if (n == 0)
+        out[n++] = uv_buf_init(wr->data, (unsigned)o);
+    int r = uv_write(&wr->req, (uv_stream_t *)&c->tcp, out, n, on_write);
+    if (r != 0) {
         free(wr);
+        if (release)
+            release(arg);
+    }
     return r;
+}
+
+static int
+conn_write(struct conn *c, uv_buf_t *bufs, unsigned nbufs)
+{
+    return conn_write_borrowing(c, bufs, nbufs, nbufs, NULL, NULL);
 }
 
 /* ---- draining and closing after the last answer ------------------- */
@@ -446,13 +489,16 @@ format_head(char *out, size_t n, int status, const char *content_type,
     return len;
 }
 
-void
-cr_http_respond(struct cr_http_req *req, int status, const char *content_type,
-                const char *body, size_t len, const char *extra_headers)
+static void
+respond(struct cr_http_req *req, int status, const char *content_type,
+        const char *body, size_t len, const char *extra_headers,
+        cr_http_release_cb release, void *arg)
 {
     struct conn *c = req->conn_private;
     if (c->closing) {
         answer_end(req);
+        if (release)
+            release(arg);
         return;
     }
     bool head_only = strcmp(req->method, "HEAD") == 0;
@@ -472,13 +518,40 @@ cr_http_respond(struct cr_http_req *req, int status, const char *content_type,
         uv_buf_init((char *)(uintptr_t)(body ? body : ""),
                     head_only || body == NULL ? 0 : (unsigned)len),
     };
-    int rc = conn_write(c, bufs, 4);
+    int rc = conn_write_borrowing(c, bufs, 4, release ? 3 : 4, release, arg);
     answer_end(req);
     if (rc != 0) {
         conn_close(c);
         return;
     }
     answer_done(c);
+}
+
+void
+cr_http_respond(struct cr_http_req *req, int status, const char *content_type,
+                const char *body, size_t len, const char *extra_headers)
+{
+    respond(req, status, content_type, body, len, extra_headers, NULL, NULL);
+}
+
+/* A body this large is written at most SNDBUF_BIG bytes per writable
+ * event (SO_SNDBUF; Linux doubles it): on loopback the kernel otherwise
+ * grows a busy socket's buffer to many megabytes, and one writev copying
+ * 10 MB stalled the loop for several milliseconds. */
+#define BIG_BODY   (4u * 1024 * 1024)
+#define SNDBUF_BIG (256 * 1024)
+
+void
+cr_http_respond_borrowed(struct cr_http_req *req, int status,
+                         const char *content_type, const char *body, size_t len,
+                         cr_http_release_cb release, void *arg)
+{
+    struct conn *c = req->conn_private;
+    if (len >= BIG_BODY && !c->closing) {
+        int size = SNDBUF_BIG;
+        (void)uv_send_buffer_size((uv_handle_t *)&c->tcp, &size);
+    }
+    respond(req, status, content_type, body, len, NULL, release, arg);
 }
 
 void

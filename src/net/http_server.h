@@ -64,6 +64,16 @@ void cr_http_server_free(struct cr_http_server *srv);
 void cr_http_respond(struct cr_http_req *req, int status,
                      const char *content_type, const char *body, size_t len,
                      const char *extra_headers);
+/* cr_http_respond() without copying the body: body stays the caller's,
+ * unchanged, until release(arg), called exactly once when it is written
+ * or the connection is gone, possibly before this returns. For large
+ * bodies (the master's state documents) whose copy would stall the loop;
+ * one body may answer several requests. Frees req. */
+typedef void (*cr_http_release_cb)(void *arg);
+void cr_http_respond_borrowed(struct cr_http_req *req, int status,
+                              const char *content_type, const char *body,
+                              size_t len, cr_http_release_cb release,
+                              void *arg);
 /* Shorthand: a text/plain body (for 4xx/5xx messages). Frees req. */
 void cr_http_respond_text(struct cr_http_req *req, int status,
                           const char *text);

@@ -3,7 +3,8 @@
  * test_loopback.c: an in-process server and client on one loop, talking
  * over 127.0.0.1 on a free port: plain calls, keep-alive reuse, a RecordIO
  * event stream, client timeouts, a stream whose client leaves, non-200
- * subscriptions, a server that drops a kept-alive connection, pipelining.
+ * subscriptions, a server that drops a kept-alive connection, pipelining,
+ * bodies answered by reference.
  */
 
 /* cmocka needs these first, in this order */
@@ -37,6 +38,10 @@ struct fixture {
     struct cr_http_stream *stream;
     bool stream_closed;
     int events_to_send;
+    char *shared; /* a body answered by reference (/borrowed) */
+    size_t shared_len;
+    int released; /* its release callbacks */
+    bool got_borrowed;
 };
 
 static void
@@ -89,6 +94,13 @@ on_stream_closed(struct cr_http_stream *s, void *data)
 }
 
 static void
+on_released(void *arg)
+{
+    struct fixture *f = arg;
+    f->released++;
+}
+
+static void
 handler(struct cr_http_req *req, void *data)
 {
     struct fixture *f = data;
@@ -119,6 +131,10 @@ handler(struct cr_http_req *req, void *data)
                         "Location: //127.0.0.1:1/api/v1/scheduler\r\n");
     } else if (strcmp(req->path, "/bad") == 0) {
         cr_http_respond_text(req, 400, "Failed to validate call");
+    } else if (strcmp(req->path, "/borrowed") == 0) {
+        cr_http_respond_borrowed(req, 200, "application/json", f->shared,
+                                 f->shared_len, on_released, f);
+        f->got_borrowed = true;
     } else if (strcmp(req->path, "/big") == 0) {
         size_t n = 3u * 1024 * 1024;
         char *big = malloc(n);
@@ -237,6 +253,66 @@ test_calls(void **state)
     free(r.body);
     free(big);
     assert_int_equal(f->requests, 6);
+}
+
+static void
+make_shared(struct fixture *f, size_t n)
+{
+    f->shared = malloc(n);
+    for (size_t i = 0; i < n; i++)
+        f->shared[i] = (char)('a' + i % 26);
+    f->shared_len = n;
+}
+
+/* A borrowed body larger than the socket buffers arrives whole, is
+ * released once per answer after it is written, and is never copied:
+ * changing it before the release would show (it is not changed here). */
+static void
+test_borrowed_body(void **state)
+{
+    struct fixture *f = *state;
+    make_shared(f, 6u * 1024 * 1024);
+    for (int i = 1; i <= 2; i++) { /* twice: keep-alive after it */
+        struct result r;
+        call(f, "GET", "/borrowed", NULL, 10, &r);
+        assert_int_equal(r.err, 0);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(r.body_len, f->shared_len);
+        assert_memory_equal(r.body, f->shared, f->shared_len);
+        free(r.body);
+        assert_int_equal(f->released, i);
+    }
+    /* HEAD: nothing to write, released at once. */
+    struct result r;
+    call(f, "HEAD", "/borrowed", NULL, 10, &r);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(r.body_len, 0);
+    free(r.body);
+    assert_int_equal(f->released, 3);
+    free(f->shared);
+}
+
+/* The connection goes away with most of a borrowed body unwritten: it is
+ * released exactly once (by the closing write). */
+static void
+test_borrowed_body_peer_gone(void **state)
+{
+    struct fixture *f = *state;
+    make_shared(f, 64u * 1024 * 1024);
+    struct result r = {0};
+    assert_int_equal(cr_http_call_start(&f->loop, "127.0.0.1", f->port, "GET",
+                                        "/borrowed", NULL, NULL, 0, 10,
+                                        on_response, &r, NULL),
+                     0);
+    assert_true(run_until(&f->loop, &f->got_borrowed, 10));
+    assert_int_equal(f->released, 0); /* 64 MB: still being written */
+    cr_http_server_free(f->srv);
+    f->srv = NULL;
+    assert_true(run_until(&f->loop, &r.done, 10));
+    assert_int_not_equal(r.err, 0); /* cut short */
+    free(r.body);
+    assert_int_equal(f->released, 1);
+    free(f->shared);
 }
 
 static void
@@ -786,6 +862,9 @@ run_loopback_tests(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keep_alive_reuse, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_borrowed_body, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_borrowed_body_peer_gone, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_stream, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_stream_close_in_callback,
