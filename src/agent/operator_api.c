@@ -299,7 +299,7 @@ scan_one(struct usage *by_sid, const char *pid)
     if (n <= 0)
         return;
     text[n] = '\0';
-    double f[N_STAT];
+    double f[N_STAT] = {0};
     if (parse_stat(text, f) != 0 || !(f[STAT_SESSION] > 0) ||
         f[STAT_SESSION] > 1e9 || !(f[STAT_THREADS] >= 0) ||
         f[STAT_THREADS] > 1e6)
