@@ -5,7 +5,7 @@
  * Builds a master's tables in memory (--agents agents, --tasks running
  * tasks each over --frameworks frameworks, shaped as bench_state's agents
  * report them) and times writing /master/state and GET_STATE with
- * state_doc_step(): in STATE_SLICE_MS slices, as state_serve() does, and
+ * state_doc_step(): in STATE_SLICE_US slices, as state_serve() does, and
  * in one block (the stall one unsliced write would cause), plus the old
  * jansson-tree path (state_json() + dump) for comparison. No network, no
  * other load: the floor under bench/state/run.sh's figures. Best of
@@ -131,8 +131,7 @@ time_doc(enum state_doc_kind kind, bool sliced, size_t *size, unsigned *slices,
     *longest = 0;
     do {
         uint64_t s0 = cr_mono_ns();
-        rc = state_doc_step(d, &m,
-                            sliced ? s0 + STATE_SLICE_MS * 1000000ull : 0);
+        rc = state_doc_step(d, &m, sliced ? s0 + STATE_SLICE_US * 1000ull : 0);
         double ms = (double)(cr_mono_ns() - s0) / 1e6;
         if (ms > *longest)
             *longest = ms;
@@ -140,6 +139,7 @@ time_doc(enum state_doc_kind kind, bool sliced, size_t *size, unsigned *slices,
     } while (rc == 0);
     double ms = (double)(cr_mono_ns() - t0) / 1e6;
     *size = state_doc_output(d)->len;
+    state_doc_give_back(d); /* as state_serve() does */
     state_doc_free(d);
     return rc == 1 ? ms : -1;
 }

@@ -295,7 +295,7 @@ handle_tasks(struct master *m, struct cr_http_req *req, const char *jsonp)
     cr_jsonw_array(&w);
     for (size_t k = (size_t)offset; k < h.n; k++) {
         if (h.v[k].live)
-            state_write_v0_task(&w, h.v[k].live);
+            state_write_v0_task_cached(&w, h.v[k].live);
         else
             cr_jsonw_value(&w, h.v[k].done);
     }

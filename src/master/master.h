@@ -115,8 +115,11 @@ struct mtask {
     char *agent_id;
     char *executor_id; /* command tasks: the task id */
     char *name;
-    char *role;
+    /* Interned (tasks.c): tasks of one role share the string, so equal
+     * roles are equal pointers. */
+    const char *role;
     json_t *info;          /* TaskInfo as launched (owned) */
+    bool custom_executor;  /* info has an executor (not a command task) */
     json_t *statuses;      /* array of {state, timestamp} (owned) */
     json_t *status;        /* latest TaskStatus relayed (owned, may be NULL) */
     enum task_state state; /* latest state known to the master */
@@ -128,6 +131,14 @@ struct mtask {
     struct mtask *fw_prev;
     struct mtask *ag_next; /* agent's task list */
     struct mtask *ag_prev;
+    /* This task's /master/state and GET_STATE entries, encoded by the
+     * first document that needs them (state_json.c) and dropped whenever
+     * the task changes (tasks.c), so later documents copy bytes instead
+     * of walking its strings and JSON again. NULL: not encoded. */
+    char *json_v0, *json_v1;
+    uint32_t json_v0_len, json_v1_len;
+    /* Freed, its struct kept for documents in progress (state_doc.c). */
+    bool gone;
 };
 
 struct moffer {

@@ -4,12 +4,14 @@
  *
  * A document is a sequence of phases; each call of unit() does one small
  * unit of work (one agent, one task, one completed task, one framework's
- * head or tail, one completed framework) and moves the cursors, so
- * state_doc_step() can stop after any unit. Between units no pointer is
- * kept: agents and frameworks are snapshotted as id lists (one arena
- * each) and tasks as (address, hash) references (task_live()), taken when
- * a phase starts; every object is found again when its unit runs, and
- * skipped if it is gone.
+ * head or tail, one member of a completed framework) and moves the
+ * cursors, so state_doc_step() can stop after any unit. Between units no
+ * pointer to a live object is kept: agents and frameworks are snapshotted
+ * as id lists (one arena each) and found again by id when their unit
+ * runs; tasks are snapshotted by address, and a task freed meanwhile
+ * keeps its (emptied) struct, marked gone, until no document is left
+ * (state_doc_keep_task()). Whatever is gone is skipped. A task's entry
+ * is copied from its cached encoding (master.h) when it has one.
  *
  * The phases, per kind:
  *   STATE      BEGIN AGENTS FRAMEWORKS (FW_TASKS FW_DONE FW_TAIL)*
@@ -20,11 +22,10 @@
  *              V1_EXECUTORS V1_FRAMEWORKS V1_FRAMEWORKS_GONE V1_AGENTS
  *
  * Costs: a unit is O(its entry); task lists are snapshotted in chunks of
- * STATE_SNAPSHOT_CHUNK tasks (snapshot_step()); the exceptions are a completed
- * framework (bounded by --max_completed_tasks_per_framework), the agent
- * and framework id lists (one unit each, O(agents), O(frameworks)) and
- * grouping the offers by framework / agent (once per document, so no
- * entry scans all offers).
+ * STATE_SNAPSHOT_CHUNK tasks (snapshot_step()) and the agent, framework
+ * and offer tables walked in chunks of as many (walk_step(); the offers
+ * are grouped by framework / agent once per document, so no entry scans
+ * all offers).
  *
  * Loop thread only.
  */
@@ -95,33 +96,51 @@ ids_fini(struct id_list *l)
 
 /* ---- task references ------------------------------------------------- */
 
-/* A task seen when a phase started: its address (as a number: it may be
- * freed meanwhile, and is never dereferenced unchecked) and its hash in
- * master->tasks. task_live() finds it again by walking that hash bucket
- * and comparing addresses, so only live tasks are ever read; a task freed
- * and replaced at the same address by one with the very same 32-bit hash
- * would be taken for it (a live task all the same). This replaces a copy
- * and a lookup of every key. */
-struct task_ref {
-    uintptr_t addr;
-    unsigned hashv;
-};
-
+/* A task seen when a phase started, by address. Its struct stays
+ * readable until the last document in progress is freed: a task freed
+ * meanwhile is emptied and kept, marked gone (state_doc_keep_task()), so
+ * task_live() needs one read of the task, which writing it needs anyway.
+ * (Before: a walk of the task's hash bucket per task, a quarter of the
+ * writer's time at 200k tasks.) */
 struct task_refs {
-    struct task_ref *v;
+    struct mtask **v;
     size_t n, cap;
 };
 
 static void
-refs_push(struct task_refs *r, const struct mtask *t)
+refs_push(struct task_refs *r, struct mtask *t)
 {
     if (r->n == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 256;
         r->v = cr_xrealloc(r->v, r->cap * sizeof(*r->v));
     }
-    r->v[r->n].addr = (uintptr_t)t;
-    r->v[r->n].hashv = t->hh.hashv;
-    r->n++;
+    r->v[r->n++] = t;
+}
+
+/* Documents not yet freed, and the tasks freed while there were any. */
+static size_t docs_open;
+static struct mtask *kept_tasks;
+
+bool
+state_doc_keep_task(struct mtask *t)
+{
+    if (docs_open == 0)
+        return false;
+    memset(t, 0, sizeof(*t));
+    t->gone = true;
+    t->fw_next = kept_tasks;
+    kept_tasks = t;
+    return true;
+}
+
+static void
+free_kept_tasks(void)
+{
+    while (kept_tasks) {
+        struct mtask *t = kept_tasks;
+        kept_tasks = t->fw_next;
+        free(t);
+    }
 }
 
 static UT_hash_handle *
@@ -150,8 +169,8 @@ elt_live(void *head, size_t hho, uintptr_t addr, unsigned hashv)
 static struct mtask *
 task_live(struct master *m, const struct task_refs *r, size_t i)
 {
-    return elt_live(m->tasks, offsetof(struct mtask, hh), r->v[i].addr,
-                    r->v[i].hashv);
+    (void)m;
+    return r->v[i]->gone ? NULL : r->v[i];
 }
 
 /* Restarts of a snapshot (the last task taken was removed meanwhile)
@@ -280,12 +299,30 @@ struct state_doc {
     bool begun;
     struct offer_group *offers_by_fw, *offers_by_agent;
     json_t *executors_seen; /* GET_STATE: "agent\nframework\nexecutor" */
+    /* The completed framework being written, member by member (held:
+     * it may leave m->completed_frameworks meanwhile), its member cursor,
+     * and whether that member's array is being written element by
+     * element (cursor k). */
+    json_t *done_fw;
+    void *done_it;
+    bool done_in_array;
 };
 
 /* The size of the last complete document of each kind: the next one
  * starts with that much room, sparing the buffer's doublings (copies and
- * and page faults of each doubling). */
+ * page faults of each doubling). */
 static size_t size_hint[STATE_DOC_GET_STATE + 1];
+
+/* A spent output buffer (state_doc_give_back()), kept for the next
+ * document: its pages are already mapped, so writing into it costs no
+ * page faults (a fresh 72 MB buffer cost a fifth of the writer's time). */
+static struct cr_buf spare;
+
+void
+state_doc_drop_spare(void)
+{
+    cr_buf_fini(&spare);
+}
 
 static void
 presize(struct cr_buf *b, size_t hint)
@@ -295,9 +332,28 @@ presize(struct cr_buf *b, size_t hint)
         return;
     /* cr_buf's fields are public; its invariants hold: empty, NUL at
      * data[len], cap > len. */
-    b->data = cr_xmalloc(cap);
+    if (spare.data != NULL && spare.cap >= cap) {
+        b->data = spare.data;
+        b->cap = spare.cap;
+        spare.data = NULL;
+        spare.cap = spare.len = 0;
+    } else {
+        state_doc_drop_spare();
+        b->data = cr_xmalloc(cap);
+        b->cap = cap;
+    }
     b->data[0] = '\0';
-    b->cap = cap;
+}
+
+void
+state_doc_give_back(struct state_doc *d)
+{
+    if (d->out.data == NULL || d->out.cap <= spare.cap)
+        return;
+    state_doc_drop_spare();
+    spare = d->out;
+    spare.len = 0;
+    cr_buf_init(&d->out, STATE_DOC_MAX);
 }
 
 static void roles_clear(struct role_res *acc, size_t *n);
@@ -307,6 +363,7 @@ state_doc_new(enum state_doc_kind kind, const char *filter_id,
               const char *jsonp)
 {
     struct state_doc *d = cr_xcalloc(1, sizeof(*d));
+    docs_open++;
     d->kind = kind;
     d->filter = filter_id && *filter_id ? cr_xstrdup(filter_id) : NULL;
     snprintf(d->jsonp, sizeof(d->jsonp), "%s", jsonp ? jsonp : "");
@@ -336,7 +393,10 @@ state_doc_free(struct state_doc *d)
     groups_free(&d->offers_by_fw);
     groups_free(&d->offers_by_agent);
     json_decref(d->executors_seen);
+    json_decref(d->done_fw);
     free(d);
+    if (--docs_open == 0)
+        free_kept_tasks();
 }
 
 const struct cr_buf *
@@ -407,7 +467,7 @@ roles_add(struct role_res *acc, size_t *n, const struct mtask *t)
     if (t->resources_released)
         return;
     size_t k = 0;
-    while (k < *n && strcmp(acc[k].role, t->role) != 0)
+    while (k < *n && acc[k].role != t->role) /* interned: master.h */
         k++;
     if (k == *n) {
         if (*n == MAX_ROLES_LISTED)
@@ -482,7 +542,8 @@ typedef void (*visit_fn)(struct state_doc *d, void *elt);
 
 /* Visit the next chunk of the elements of a uthash table (head; hho: the
  * offset of its UT_hash_handle) in insertion order, continuing after the
- * last one visited, found again as task_live() does; new elements are
+ * last one visited, found again by address in its hash bucket (agents,
+ * frameworks and offers are freed at once, unlike tasks); new elements are
  * added at the end and removed ones leave, so the continuation is exact.
  * If the last one visited is gone, reset(d) and start over (after
  * SNAPSHOT_RESTARTS restarts, the rest is visited at once). true once
@@ -938,7 +999,7 @@ v0_fw_tasks_unit(struct state_doc *d, struct master *m)
     if (d->j < d->tasks.n) {
         struct mtask *t = task_live(m, &d->tasks, d->j++);
         if (t)
-            state_write_v0_task(&d->w, t);
+            state_write_v0_task_cached(&d->w, t);
         return;
     }
     cr_jsonw_array_end(&d->w);
@@ -970,18 +1031,61 @@ v0_fw_tail_unit(struct state_doc *d, struct master *m)
     d->phase = PH_FRAMEWORKS;
 }
 
+/* Arrays longer than this in a completed framework are written one
+ * element per unit (its completed tasks: up to
+ * --max_completed_tasks_per_framework of them, 5 ms in one unit). */
+#define DONE_FW_ARRAY_UNIT 16
+
+/* A completed framework (kept as v0 JSON), one member per unit and its
+ * long arrays (completed tasks) one element per unit, in its own order
+ * (as cr_jsonw_value() would write it whole). */
 static void
 v0_completed_unit(struct state_doc *d, struct master *m)
 {
     struct cr_jsonw *w = &d->w;
-    if (d->j < json_array_size(m->completed_frameworks)) {
+    if (d->done_fw == NULL) {
+        if (d->j >= json_array_size(m->completed_frameworks)) {
+            cr_jsonw_array_end(w);
+            d->phase = PH_END;
+            return;
+        }
         json_t *c = json_array_get(m->completed_frameworks, d->j++);
-        if (!filtered_out(d, cr_json_str(c, "id")))
-            cr_jsonw_value(w, c);
+        if (filtered_out(d, cr_json_str(c, "id")))
+            return;
+        d->done_fw = json_incref(c);
+        d->done_it = json_object_iter(c);
+        d->done_in_array = false;
+        cr_jsonw_object(w);
         return;
     }
-    cr_jsonw_array_end(w);
-    d->phase = PH_END;
+    if (d->done_in_array) {
+        json_t *a = json_object_iter_value(d->done_it);
+        if (d->k < json_array_size(a)) {
+            cr_jsonw_value(w, json_array_get(a, d->k++));
+            return;
+        }
+        cr_jsonw_array_end(w);
+        d->done_in_array = false;
+        d->done_it = json_object_iter_next(d->done_fw, d->done_it);
+        return;
+    }
+    if (d->done_it == NULL) {
+        cr_jsonw_object_end(w);
+        json_decref(d->done_fw);
+        d->done_fw = NULL;
+        return;
+    }
+    json_t *v = json_object_iter_value(d->done_it);
+    cr_jsonw_key_n(w, json_object_iter_key(d->done_it),
+                   json_object_iter_key_len(d->done_it));
+    if (json_is_array(v) && json_array_size(v) > DONE_FW_ARRAY_UNIT) {
+        cr_jsonw_array(w);
+        d->done_in_array = true;
+        d->k = 0;
+        return;
+    }
+    cr_jsonw_value(w, v);
+    d->done_it = json_object_iter_next(d->done_fw, d->done_it);
 }
 
 static void
@@ -1106,7 +1210,7 @@ v1_tasks_unit(struct state_doc *d, struct master *m)
     if (d->j < d->tasks.n) {
         struct mtask *t = task_live(m, &d->tasks, d->j++);
         if (t)
-            state_write_v1_task(w, t);
+            state_write_v1_task_cached(w, t);
         return;
     }
     cr_jsonw_array_end(w);
@@ -1186,9 +1290,9 @@ v1_executors_unit(struct state_doc *d, struct master *m)
     struct cr_jsonw *w = &d->w;
     if (d->j < d->tasks.n) {
         struct mtask *t = task_live(m, &d->tasks, d->j++);
-        json_t *ei = t ? json_object_get(t->info, "executor") : NULL;
-        if (!json_is_object(ei))
-            return;
+        if (t == NULL || !t->custom_executor)
+            return; /* (without a look into its info: a cache miss) */
+        json_t *ei = json_object_get(t->info, "executor");
         char *key = cr_xasprintf("%s\n%s\n%s", t->agent_id, t->framework_id,
                                  t->executor_id);
         if (json_object_get(d->executors_seen, key) == NULL) {

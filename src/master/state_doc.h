@@ -9,15 +9,16 @@
  * streaming writer (base/jsonw.h); no jansson tree of the whole cluster is
  * ever built. It is produced in steps: each step writes entries until a
  * deadline passes and the next step resumes where it stopped, so
- * state_serve() can spread one document over many loop turns (a few
- * milliseconds each) while the loop keeps serving everything else.
+ * state_serve() can spread one document over many loop turns (a fraction
+ * of a millisecond each) while the loop keeps serving everything else.
  *
  * Consistency: between steps the master keeps changing. A document never
- * holds a pointer across steps: it snapshots the agents, the frameworks
- * and, when it reaches a framework, that framework's tasks (ids, or a
- * task's address and hash, checked against the live table before use:
- * state_doc.c) and finds each one again when writing it; an object
- * removed meanwhile is skipped, one added after its snapshot is left out.
+ * holds a pointer to a live object across steps: it snapshots the
+ * agents, the frameworks and, when it reaches a framework, that
+ * framework's tasks (ids, or a task's address, whose struct outlives the
+ * task while documents are in progress: state_doc_keep_task()) and finds
+ * each one again when writing it; an object removed meanwhile is skipped,
+ * one added after its snapshot is left out.
  * Each entry is therefore current as of the moment it is written
  * (upstream writes the whole document in one go instead, stalling its
  * master actor meanwhile). A document that fits in one step (a small
@@ -65,8 +66,13 @@ struct state_doc *state_doc_new(enum state_doc_kind kind, const char *filter_id,
  * document is unusable. */
 int state_doc_step(struct state_doc *d, struct master *m, uint64_t deadline_ns);
 /* Tasks snapshotted per step unit (the variable lets tests make it 1). */
-#define STATE_SNAPSHOT_CHUNK 4096
+#define STATE_SNAPSHOT_CHUNK 512
 extern size_t state_doc_snapshot_chunk;
+/* Called by task_free() with a task whose contents are freed: while
+ * documents are in progress (they may hold its address), keeps the
+ * struct, emptied and marked gone, until the last of them is freed, and
+ * returns true; else false (the caller frees it). */
+bool state_doc_keep_task(struct mtask *t);
 /* The bytes written so far (complete once step returned 1). Borrowed. */
 const struct cr_buf *state_doc_output(const struct state_doc *d);
 /* Is this document the same request as (kind, filter_id, jsonp)? Used to
@@ -77,12 +83,17 @@ enum state_doc_kind state_doc_kind(const struct state_doc *d);
 /* "text/javascript" for a JSONP document, else "application/json". */
 const char *state_doc_content_type(const struct state_doc *d);
 void state_doc_free(struct state_doc *d);
+/* Offer d's output buffer (no longer needed: d is about to be freed) for
+ * the next document to write into; the largest one given is kept until
+ * state_doc_drop_spare(). */
+void state_doc_give_back(struct state_doc *d);
+void state_doc_drop_spare(void);
 
 /* ---- serving (state_serve.c) ------------------------------------------ */
 
 /* Answer req with a document of kind: written at once when it fits one
  * slice and nothing else is queued, else queued and written in slices of
- * about STATE_SLICE_MS on later loop turns (an idle handle), identical
+ * about STATE_SLICE_US on later loop turns (an idle handle), identical
  * waiting requests sharing one document. 200 with Content-Type
  * application/json (text/javascript with jsonp); 500 if too large; 503 if
  * too many documents are waiting or the master shuts down meanwhile.
@@ -91,7 +102,7 @@ void state_serve(struct master *m, struct cr_http_req *req,
                  enum state_doc_kind kind, const char *filter_id,
                  const char *jsonp);
 /* Budget of one slice, and of the first, synchronous one. */
-#define STATE_SLICE_MS 4
+#define STATE_SLICE_US 100
 /* Documents that may wait; more requests get 503. */
 #define STATE_MAX_QUEUED 64
 /* Documents queued or in progress (tests, metrics). */
@@ -116,6 +127,11 @@ void state_write_v1_resource_elems(struct cr_jsonw *w,
                                    const char *allocation_role);
 /* A live task in the v1 Task shape (task_to_v1_json()'s bytes). */
 void state_write_v1_task(struct cr_jsonw *w, const struct mtask *t);
+/* state_write_v0_task() and _v1_task() through the task's cached
+ * encoding (master.h): the first call encodes and keeps the bytes, later
+ * ones copy them. */
+void state_write_v0_task_cached(struct cr_jsonw *w, struct mtask *t);
+void state_write_v1_task_cached(struct cr_jsonw *w, struct mtask *t);
 
 /* Is name usable as a JSONP callback (identifier characters and dots,
  * 1..STATE_JSONP_MAX-1 bytes)? */

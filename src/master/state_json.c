@@ -339,6 +339,43 @@ state_write_v1_task(struct cr_jsonw *w, const struct mtask *t)
     cr_jsonw_object_end(w);
 }
 
+/* Write t's entry through its cached encoding (master.h): copied when
+ * present, else written by encode() and the bytes it wrote (without the
+ * writer's separating comma) kept for the next document. */
+static void
+write_cached(struct cr_jsonw *w, struct mtask *t, char **cache, uint32_t *len,
+             void (*encode)(struct cr_jsonw *, const struct mtask *))
+{
+    if (*cache != NULL) {
+        cr_jsonw_raw(w, *cache, *len);
+        return;
+    }
+    size_t start = w->out->len;
+    encode(w, t);
+    if (cr_jsonw_error(w) != 0)
+        return;
+    if (start < w->out->len && w->out->data[start] == ',')
+        start++;
+    size_t n = w->out->len - start;
+    if (n == 0 || n >= UINT32_MAX)
+        return;
+    *cache = cr_xmalloc(n);
+    memcpy(*cache, w->out->data + start, n);
+    *len = (uint32_t)n;
+}
+
+void
+state_write_v0_task_cached(struct cr_jsonw *w, struct mtask *t)
+{
+    write_cached(w, t, &t->json_v0, &t->json_v0_len, state_write_v0_task);
+}
+
+void
+state_write_v1_task_cached(struct cr_jsonw *w, struct mtask *t)
+{
+    write_cached(w, t, &t->json_v1, &t->json_v1_len, state_write_v1_task);
+}
+
 void
 state_write_v0_agent_open(struct cr_jsonw *w, struct magent *a)
 {

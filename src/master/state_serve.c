@@ -4,7 +4,7 @@
  * without stalling the loop.
  *
  * Jobs wait in one FIFO queue; one uv_idle handle, active while the queue
- * is not empty, writes the head job's document for about STATE_SLICE_MS
+ * is not empty, writes the head job's document for about STATE_SLICE_US
  * per loop turn. An idle handle makes the loop poll without blocking, so
  * between two slices every ready event (status updates, calls, timers,
  * the allocate-soon pass) is handled: nothing waits behind a document for
@@ -13,17 +13,19 @@
  * identical document waits, not yet started, join it (upstream batches
  * /state requests the same way).
  *
- * The one remaining block: answering hands the finished document to
- * cr_http_respond(), which copies what the socket does not take at once
- * into the connection's write queue (about 0.35 ms per MB here: 25 ms for
- * the 72 MB state of 20k agents). A net-layer answer that takes the buffer
- * over instead of copying it would remove that too.
+ * The finished document is handed to the HTTP server by reference
+ * (cr_http_respond_borrowed()): the job lives on, holding it, until every
+ * connection it answers has written it or closed. Its buffer is then kept
+ * for the next document (state_doc_give_back()), so a client polling the
+ * state costs no fresh pages per fetch; a timer drops that spare after
+ * SPARE_KEEP_MS without documents.
  *
  * Shutdown: master_run() frees the master's objects (allocator = NULL)
  * before its final loop run; the idle callback sees that, answers every
  * waiting request with 503 and closes the handle. Between two slices the
- * master may also lose leadership and reset its tables: documents only
- * hold ids, so they finish with what is left.
+ * master may also lose leadership and reset its tables: documents hold
+ * ids and kept task structs (state_doc.h), so they finish with what is
+ * left.
  *
  * Module state is static (one master per process). Loop thread only.
  */
@@ -36,7 +38,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SLICE_NS ((uint64_t)STATE_SLICE_MS * 1000000u)
+#define SLICE_NS ((uint64_t)STATE_SLICE_US * 1000u)
+/* How long a spent document buffer is kept for the next document. */
+#define SPARE_KEEP_MS 30000
 /* Requests one job may answer (identical ones batched together). */
 #define MAX_JOB_REQS 256
 
@@ -45,6 +49,7 @@ struct job {
     struct cr_http_req **reqs;
     size_t n_reqs;
     bool started;
+    unsigned refs; /* while answered: connections still writing it, + 1 */
     uint64_t t_queued, t_writing, t_longest; /* ns */
     unsigned slices;
     struct job *next;
@@ -54,6 +59,9 @@ static struct {
     struct master *m;
     uv_idle_t idle;
     bool idle_open;
+    uv_timer_t spare_timer; /* drops the spare buffer (state_doc.h) */
+    bool spare_timer_open;
+    size_t answering; /* jobs whose document is still being written out */
     struct job *head, *tail;
     size_t n;
 } q;
@@ -65,34 +73,83 @@ state_serve_pending(void)
 }
 
 static void
-respond_all(struct job *j, int rc)
-{
-    const struct cr_buf *out = state_doc_output(j->doc);
-    uint64_t t0 = cr_mono_ns();
-    for (size_t i = 0; i < j->n_reqs; i++) {
-        if (rc == 1)
-            cr_http_respond(j->reqs[i], 200, state_doc_content_type(j->doc),
-                            out->data, out->len, NULL);
-        else if (rc == CR_ETOOBIG)
-            cr_http_respond_text(j->reqs[i], 500, "Response too large");
-        else
-            cr_http_respond_text(j->reqs[i], 503, "Master is shutting down");
-    }
-    uint64_t t1 = cr_mono_ns();
-    cr_debug("state document (kind %d) for %zu request(s): %zu bytes, "
-             "%.1f ms after the request, %.1f ms writing in %u slice(s) "
-             "(longest %.1f ms), %.1f ms handing it over",
-             (int)state_doc_kind(j->doc), j->n_reqs, out->len,
-             (double)(t1 - j->t_queued) / 1e6, (double)j->t_writing / 1e6,
-             j->slices, (double)j->t_longest / 1e6, (double)(t1 - t0) / 1e6);
-}
-
-static void
 job_free(struct job *j)
 {
     state_doc_free(j->doc);
     free(j->reqs);
     free(j);
+}
+
+static void
+on_spare_timer(uv_timer_t *t)
+{
+    (void)t;
+    state_doc_drop_spare();
+}
+
+/* No document is queued or being written out: start the clock on the
+ * spare buffer. The timer never keeps the loop alive. */
+static void
+spare_clock_start(void)
+{
+    if (q.head != NULL || q.answering > 0 || q.m == NULL)
+        return;
+    if (q.m->allocator == NULL) { /* shutting down */
+        state_doc_drop_spare();
+        return;
+    }
+    if (!q.spare_timer_open) {
+        uv_timer_init(q.m->loop, &q.spare_timer);
+        uv_unref((uv_handle_t *)&q.spare_timer);
+        q.spare_timer_open = true;
+    }
+    if (!uv_is_closing((uv_handle_t *)&q.spare_timer))
+        uv_timer_start(&q.spare_timer, on_spare_timer, SPARE_KEEP_MS, 0);
+}
+
+/* A connection is done with j's document (cr_http_release_cb). */
+static void
+job_release(void *arg)
+{
+    struct job *j = arg;
+    if (--j->refs > 0)
+        return;
+    q.answering--;
+    state_doc_give_back(j->doc);
+    job_free(j);
+    spare_clock_start();
+}
+
+/* Answer j's requests (rc: 1 complete, else the error) and free j once
+ * its document is written out. */
+static void
+answer(struct job *j, int rc)
+{
+    const struct cr_buf *out = state_doc_output(j->doc);
+    uint64_t t0 = cr_mono_ns();
+    if (rc != 1) {
+        for (size_t i = 0; i < j->n_reqs; i++)
+            if (rc == CR_ETOOBIG)
+                cr_http_respond_text(j->reqs[i], 500, "Response too large");
+            else
+                cr_http_respond_text(j->reqs[i], 503,
+                                     "Master is shutting down");
+        job_free(j);
+        return;
+    }
+    cr_debug("state document (kind %d) for %zu request(s): %zu bytes, "
+             "%.1f ms after the request, %.1f ms writing in %u slice(s) "
+             "(longest %.1f ms)",
+             (int)state_doc_kind(j->doc), j->n_reqs, out->len,
+             (double)(t0 - j->t_queued) / 1e6, (double)j->t_writing / 1e6,
+             j->slices, (double)j->t_longest / 1e6);
+    j->refs = (unsigned)j->n_reqs + 1;
+    q.answering++;
+    for (size_t i = 0; i < j->n_reqs; i++)
+        cr_http_respond_borrowed(j->reqs[i], 200,
+                                 state_doc_content_type(j->doc), out->data,
+                                 out->len, job_release, j);
+    job_release(j);
 }
 
 static struct job *
@@ -135,9 +192,9 @@ on_idle(uv_idle_t *h)
         /* The master is shutting down: its tables are gone. */
         while (q.head) {
             struct job *j = pop();
-            respond_all(j, CR_ECANCELED_OP);
-            job_free(j);
+            answer(j, CR_ECANCELED_OP);
         }
+        state_doc_drop_spare();
         uv_close((uv_handle_t *)h, on_idle_closed);
         return;
     }
@@ -149,8 +206,7 @@ on_idle(uv_idle_t *h)
     int rc = slice(j);
     if (rc != 0) {
         pop();
-        respond_all(j, rc);
-        job_free(j);
+        answer(j, rc);
     }
     if (q.head == NULL)
         uv_idle_stop(h);
@@ -178,6 +234,8 @@ state_serve(struct master *m, struct cr_http_req *req, enum state_doc_kind kind,
             const char *filter_id, const char *jsonp)
 {
     q.m = m;
+    if (q.spare_timer_open)
+        uv_timer_stop(&q.spare_timer);
     for (struct job *j = q.head; j; j = j->next)
         if (!j->started && j->n_reqs < MAX_JOB_REQS &&
             state_doc_same(j->doc, kind, filter_id, jsonp)) {
@@ -199,8 +257,7 @@ state_serve(struct master *m, struct cr_http_req *req, enum state_doc_kind kind,
         /* Nothing ahead: a small document is answered right away. */
         int rc = slice(j);
         if (rc != 0) {
-            respond_all(j, rc);
-            job_free(j);
+            answer(j, rc);
             return;
         }
     }

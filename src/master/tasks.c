@@ -16,7 +16,10 @@
 #include "base/mem.h"
 #include "master.h"
 #include "operator_api.h"
+#include "state_doc.h"
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -36,6 +39,48 @@ static const char *const state_names[TASK_STATE_COUNT] = {
     [TASK_GONE_BY_OPERATOR] = "TASK_GONE_BY_OPERATOR",
     [TASK_UNKNOWN] = "TASK_UNKNOWN",
 };
+
+/* ---- interned role names -------------------------------------------- */
+
+/* Every task's role string comes from here, shared by all tasks of that
+ * role and counted; documents compare roles by pointer (state_doc.c)
+ * without reading the string of each task (a cache miss each). */
+struct role_name {
+    UT_hash_handle hh;
+    size_t refs;
+    char name[];
+};
+
+static struct role_name *role_names;
+
+static const char *
+role_intern(const char *role)
+{
+    struct role_name *r;
+    HASH_FIND_STR(role_names, role, r);
+    if (r == NULL) {
+        size_t n = strlen(role);
+        r = cr_xcalloc(1, sizeof(*r) + n + 1);
+        memcpy(r->name, role, n + 1);
+        HASH_ADD_KEYPTR(hh, role_names, r->name, n, r);
+    }
+    r->refs++;
+    return r->name;
+}
+
+static void
+role_release(const char *name)
+{
+    if (name == NULL)
+        return;
+    struct role_name *r =
+        (struct role_name *)(uintptr_t)(name -
+                                        offsetof(struct role_name, name));
+    if (--r->refs > 0)
+        return;
+    HASH_DEL(role_names, r);
+    free(r);
+}
 
 const char *
 task_state_name(enum task_state s)
@@ -106,9 +151,10 @@ task_add(struct master *m, struct mframework *f, struct magent *a, json_t *info,
     t->agent_id = cr_xstrdup(a->id);
     t->executor_id = cr_xstrdup(exec ? exec : task_id);
     t->name = cr_xstrdup(name ? name : "");
-    t->role = cr_xstrdup(role ? role : "*");
+    t->role = role_intern(role ? role : "*");
     t->key = task_key(f->id, task_id);
     t->info = json_incref(info);
+    t->custom_executor = json_is_object(json_object_get(info, "executor"));
     t->statuses = json_array();
     t->state = st;
     cr_resources_copy(&t->res, res);
@@ -159,12 +205,24 @@ change_state(struct master *m, struct mtask *t, enum task_state st)
         task_release_resources(m, t);
 }
 
+/* Forget t's encoded state entries (master.h): they no longer match. */
+static void
+forget_json(struct mtask *t)
+{
+    free(t->json_v0);
+    free(t->json_v1);
+    t->json_v0 = t->json_v1 = NULL;
+    t->json_v0_len = t->json_v1_len = 0;
+}
+
 /* Append {state, timestamp[, container_status]} to t->statuses; a repeat
- * of the last entry's state replaces it, as upstream. */
+ * of the last entry's state replaces it, as upstream. Every change of a
+ * task's state, statuses or status passes here. */
 static void
 record_status(struct mtask *t, const char *state, double timestamp,
               json_t *container_status)
 {
+    forget_json(t);
     size_t n = json_array_size(t->statuses);
     if (n > 0) {
         const char *last =
@@ -264,8 +322,10 @@ task_free(struct mtask *t)
     free(t->agent_id);
     free(t->executor_id);
     free(t->name);
-    free(t->role);
-    free(t);
+    role_release(t->role);
+    forget_json(t);
+    if (!state_doc_keep_task(t))
+        free(t);
 }
 
 json_t *

@@ -526,6 +526,113 @@ test_chunked_snapshots_match(void **state)
     state_doc_snapshot_chunk = STATE_SNAPSHOT_CHUNK;
 }
 
+/* Both references, as one string each. */
+static void
+references(char **state_ref, char **get_state_ref)
+{
+    json_t *tree = state_json(&m);
+    *state_ref = cr_json_dump(tree);
+    json_decref(tree);
+    tree = json_pack("{s:s, s:o}", "type", "GET_STATE", "get_state",
+                     operator_state_json(&m));
+    *get_state_ref = cr_json_dump(tree);
+    json_decref(tree);
+}
+
+/* A document whose buffer goes back for reuse, as state_serve() does. */
+static char *
+write_doc_reusing(enum state_doc_kind kind)
+{
+    struct state_doc *d = state_doc_new(kind, NULL, NULL);
+    int rc;
+    while ((rc = state_doc_step(d, &m, 1)) == 0)
+        ;
+    assert_int_equal(rc, 1);
+    char *text = cr_xstrdup(state_doc_output(d)->data);
+    state_doc_give_back(d);
+    state_doc_free(d);
+    return text;
+}
+
+/* Tasks' cached entries (master.h) are dropped when they change: a
+ * document after a status update shows it, byte for byte as the
+ * references; documents written into a reused buffer are whole. */
+static void
+test_cached_entries_follow_changes(void **state)
+{
+    (void)state;
+    teardown(NULL); /* a fresh master */
+    setup(NULL);
+    for (int round = 0; round < 3; round++) {
+        char *want_state, *want_get;
+        references(&want_state, &want_get);
+        char *got = write_doc_reusing(STATE_DOC_STATE);
+        assert_string_equal(got, want_state);
+        free(got);
+        got = write_doc_reusing(STATE_DOC_GET_STATE);
+        assert_string_equal(got, want_get);
+        free(got);
+        free(want_state);
+        free(want_get);
+        struct mtask *t = task_find(&m, "fw-0000", "t-1");
+        assert_non_null(t);
+        assert_non_null(t->json_v0);
+        assert_non_null(t->json_v1);
+        update(t, round == 1 ? "TASK_KILLING" : "TASK_RUNNING",
+               1764000100.0 + round);
+        assert_null(t->json_v0);
+        assert_null(t->json_v1);
+    }
+    state_doc_drop_spare();
+}
+
+/* A completed framework with many completed tasks (written member by
+ * member, its tasks one per unit) equals the reference, also when it
+ * leaves m->completed_frameworks while being written. */
+static void
+test_completed_framework_in_units(void **state)
+{
+    (void)state;
+    teardown(NULL); /* a fresh master */
+    setup(NULL);
+    int before = 0;
+    free(write_doc(STATE_DOC_STATE, NULL, NULL, true, &before));
+    struct mframework *f = add_framework("fw-0009", "batch", "*", true);
+    for (int i = 0; i < 40; i++) {
+        char tid[16];
+        snprintf(tid, sizeof(tid), "b-%d", i);
+        struct mtask *t = add_task(f, agent_find(&m, "agent-S0"), tid,
+                                   "cpus:0.01", TASK_RUNNING, false, i == 3);
+        update(t, "TASK_FINISHED", 1764000200.0 + i);
+        task_remove(&m, t);
+    }
+    framework_remove(&m, f, "test");
+    char *want_state, *want_get;
+    references(&want_state, &want_get);
+    int steps = 0;
+    char *got = write_doc(STATE_DOC_STATE, NULL, NULL, true, &steps);
+    assert_string_equal(got, want_state);
+    /* Its 40 tasks took several steps (8 units per look at the clock),
+     * not one unit. */
+    assert_true(steps >= before + 4);
+    free(got);
+    got = write_doc(STATE_DOC_GET_STATE, NULL, NULL, true, NULL);
+    assert_string_equal(got, want_get);
+    free(got);
+    free(want_state);
+    free(want_get);
+
+    /* Dropped from the list mid-way: the document stays valid JSON. */
+    struct state_doc *d = state_doc_new(STATE_DOC_STATE, NULL, NULL);
+    int rc, n = 0;
+    while ((rc = state_doc_step(d, &m, 1)) == 0)
+        if (++n == 60)
+            json_array_clear(m.completed_frameworks);
+    assert_int_equal(rc, 1);
+    assert_true(valid_json(state_doc_output(d)->data));
+    state_doc_free(d);
+}
+
 static void
 test_too_large_fails_cleanly(void **state)
 {
@@ -554,6 +661,8 @@ main(void)
         cmocka_unit_test(test_changes_between_slices),
         cmocka_unit_test(test_chunked_snapshots_match),
         cmocka_unit_test(test_too_large_fails_cleanly),
+        cmocka_unit_test(test_cached_entries_follow_changes),
+        cmocka_unit_test(test_completed_framework_in_units),
     };
     return cmocka_run_group_tests_name("state_doc", tests, setup, teardown);
 }
