@@ -19,7 +19,6 @@
 #include "history.h"
 #include "net/http.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,25 +166,6 @@ disp_view_query_id(const char *query, char *out, size_t n, char *err,
     return 0;
 }
 
-/* An optional integer >= -1. 0 (absent: *out untouched) or -1. */
-static int
-int_param(const char *q, const char *name, long long *out)
-{
-    char buf[32];
-    int rc = cr_http_query_param(q, name, buf, sizeof(buf));
-    if (rc == CR_ENOTFOUND)
-        return 0;
-    if (rc != 0 || !(buf[0] == '-' || (buf[0] >= '0' && buf[0] <= '9')))
-        return -1;
-    char *end;
-    errno = 0;
-    long long v = strtoll(buf, &end, 10);
-    if (errno != 0 || *end != '\0' || v < -1)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 static int
 parse_file(const char *query, struct disp_log_query *q, char *err,
            size_t errlen)
@@ -218,11 +198,11 @@ disp_log_query_parse(const char *query, struct disp_log_query *q, char *err,
         rc = parse_file(query, q, err, errlen);
     if (rc != 0)
         return rc;
-    if (int_param(query, "offset", &q->offset) != 0) {
+    if (cr_http_query_int(query, "offset", -1, &q->offset) != 0) {
         snprintf(err, errlen, "'offset' must be an integer >= -1");
         return CR_EINVAL_INPUT;
     }
-    if (int_param(query, "length", &q->length) != 0) {
+    if (cr_http_query_int(query, "length", -1, &q->length) != 0) {
         snprintf(err, errlen, "'length' must be an integer >= -1");
         return CR_EINVAL_INPUT;
     }

@@ -21,7 +21,6 @@
 #include "master.h"
 #include "net/http.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,28 +41,6 @@ parse_op(const char *what, enum files_proxy_op *op)
             return 0;
         }
     return CR_ENOTFOUND;
-}
-
-/* An optional integer parameter >= -1 (absent: -1). 0, or -1 when the
- * value is not such an integer. */
-static int
-int_param(const char *q, const char *name, long long *out)
-{
-    char buf[32];
-    *out = -1;
-    int rc = cr_http_query_param(q, name, buf, sizeof(buf));
-    if (rc == CR_ENOTFOUND)
-        return 0;
-    /* Digits with an optional '-': no blanks or '+' that strtoll allows. */
-    if (rc != 0 || !(buf[0] == '-' || (buf[0] >= '0' && buf[0] <= '9')))
-        return -1;
-    char *end;
-    errno = 0;
-    long long v = strtoll(buf, &end, 10);
-    if (errno != 0 || *end != '\0' || v < -1)
-        return -1;
-    *out = v;
-    return 0;
 }
 
 /* Percent-encode s for a query value: unreserved characters and '/'
@@ -168,8 +145,8 @@ files_proxy_query_parse(const char *what, const char *query,
     if (rc == 0 && q->op != FILES_PROXY_DEBUG)
         rc = parse_path(query, q, err, errlen);
     if (rc == 0 && q->op == FILES_PROXY_READ &&
-        (int_param(query, "offset", &q->offset) != 0 ||
-         int_param(query, "length", &q->length) != 0)) {
+        (cr_http_query_int(query, "offset", -1, &q->offset) != 0 ||
+         cr_http_query_int(query, "length", -1, &q->length) != 0)) {
         snprintf(err, errlen,
                  "Bad 'offset' or 'length' value: expecting "
                  "integers >= -1");

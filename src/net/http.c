@@ -8,6 +8,7 @@
 #include "base/err.h"
 #include "base/mem.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -190,4 +191,23 @@ cr_http_query_param(const char *q, const char *name, char *out, size_t n)
         p = end + 1;
     }
     return CR_ENOTFOUND;
+}
+
+int
+cr_http_query_int(const char *q, const char *name, long long min,
+                  long long *out)
+{
+    char buf[32];
+    int rc = cr_http_query_param(q, name, buf, sizeof(buf));
+    if (rc == CR_ENOTFOUND)
+        return 0;
+    if (rc != 0 || !(buf[0] == '-' || (buf[0] >= '0' && buf[0] <= '9')))
+        return CR_EINVAL_INPUT;
+    char *end;
+    errno = 0;
+    long long v = strtoll(buf, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min)
+        return CR_EINVAL_INPUT;
+    *out = v;
+    return 0;
 }

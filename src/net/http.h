@@ -36,5 +36,11 @@ const char *cr_http_status_text(int status);
 /* URL-decode the value of parameter name in query string q (may be NULL)
  * into out (size n). Returns 0, CR_ENOTFOUND, or CR_ETOOBIG. */
 int cr_http_query_param(const char *q, const char *name, char *out, size_t n);
+/* The value of parameter name as a decimal integer >= min (digits with
+ * an optional '-'; no blanks or '+', which strtoll would take): 0 with
+ * *out set, or 0 with *out untouched when the parameter is absent (set
+ * the default first), or CR_EINVAL_INPUT. */
+int cr_http_query_int(const char *q, const char *name, long long min,
+                      long long *out);
 
 #endif

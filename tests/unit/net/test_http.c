@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
- * test_http.c: header lookup, reason phrases, query parameters.
+ * test_http.c: header lookup, reason phrases, query parameters (text and
+ * integers).
  */
 
 /* cmocka needs these first, in this order */
@@ -76,6 +77,27 @@ test_query_param(void **state)
     assert_int_equal(out[0], '\0'); /* decoded NUL ends the C string */
 }
 
+static void
+test_query_int(void **state)
+{
+    long long v = 7;
+    const char *q = "a=12&b=-1&c=-2&d=+3&e=%204&f=9x&g=&h=99999999999999999999";
+    assert_int_equal(cr_http_query_int(q, "a", -1, &v), 0);
+    assert_int_equal(v, 12);
+    assert_int_equal(cr_http_query_int(q, "b", -1, &v), 0);
+    assert_int_equal(v, -1);
+    v = 7;
+    assert_int_equal(cr_http_query_int(q, "missing", -1, &v), 0);
+    assert_int_equal(v, 7); /* absent: untouched */
+    const char *bad[] = {"c", "d", "e", "f", "g", "h"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(cr_http_query_int(q, bad[i], -1, &v), CR_EINVAL_INPUT);
+        assert_int_equal(v, 7);
+    }
+    assert_int_equal(cr_http_query_int(q, "c", -5, &v), 0);
+    assert_int_equal(v, -2);
+}
+
 int
 run_http_tests(void)
 {
@@ -83,6 +105,7 @@ run_http_tests(void)
         cmocka_unit_test(test_headers_get),
         cmocka_unit_test(test_status_text),
         cmocka_unit_test(test_query_param),
+        cmocka_unit_test(test_query_int),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }
