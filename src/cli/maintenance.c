@@ -88,23 +88,31 @@ update_schedule(const char *master, const json_t *schedule)
     return cli_op_run(CMD, master, call, NULL, NULL, 0);
 }
 
+/* Print the answer to a GET_* call: as JSON, or member `key` of it as a
+ * table made by to_table(). */
 static int
-schedule_show(const struct maint_opts *o)
+show(const struct maint_opts *o, const char *call, const char *key,
+     void (*to_table)(const json_t *, struct cli_table *))
 {
     json_t *got;
-    int rc =
-        cli_op_get(CMD, o->master, "GET_MAINTENANCE_SCHEDULE", &got, NULL, 0);
+    int rc = cli_op_get(CMD, o->master, call, &got, NULL, 0);
     if (rc != 0)
         return rc;
     if (o->json) {
         op_print_json(got);
     } else {
         struct cli_table t;
-        cli_schedule_table(json_object_get(got, "schedule"), &t);
+        to_table(json_object_get(got, key), &t);
         op_print_table(&t);
     }
     json_decref(got);
     return op_flush();
+}
+
+static int
+schedule_show(const struct maint_opts *o)
+{
+    return show(o, "GET_MAINTENANCE_SCHEDULE", "schedule", cli_schedule_table);
 }
 
 static int
@@ -204,20 +212,7 @@ status_cmd(const struct maint_opts *o, const struct op_words *pos)
 {
     if (pos->n != 1)
         return usage_error("maintenance status takes no arguments");
-    json_t *got;
-    int rc =
-        cli_op_get(CMD, o->master, "GET_MAINTENANCE_STATUS", &got, NULL, 0);
-    if (rc != 0)
-        return rc;
-    if (o->json) {
-        op_print_json(got);
-    } else {
-        struct cli_table t;
-        cli_maint_status_table(json_object_get(got, "status"), &t);
-        op_print_table(&t);
-    }
-    json_decref(got);
-    return op_flush();
+    return show(o, "GET_MAINTENANCE_STATUS", "status", cli_maint_status_table);
 }
 
 /* down / up: START_MAINTENANCE / STOP_MAINTENANCE of the named machines. */
