@@ -19,32 +19,7 @@
 
 #include "cli/operator.h"
 #include "cli/opfmt.h"
-
-/* JSON written with single quotes, for readability. */
-static json_t *
-jq(const char *text)
-{
-    char *s = strdup(text);
-    for (char *p = s; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_error_t e;
-    json_t *v = json_loads(s, JSON_DECODE_ANY, &e);
-    if (v == NULL)
-        fail_msg("bad test JSON: %s: %s", e.text, s);
-    free(s);
-    return v;
-}
-
-static char *
-render(struct cli_table *t)
-{
-    struct cr_buf b;
-    cr_buf_init(&b, 1 << 16);
-    cli_table_render(t, &b);
-    cli_table_fini(t);
-    return cr_buf_steal(&b);
-}
+#include "cli_test.h"
 
 static void
 test_task_states(void **state)

@@ -19,21 +19,7 @@
 
 #include "base/buf.h"
 #include "cli/top_model.h"
-
-static json_t *
-jq(const char *text)
-{
-    char *s = strdup(text);
-    for (char *p = s; *p; p++)
-        if (*p == '\'')
-            *p = '"';
-    json_error_t e;
-    json_t *v = json_loads(s, JSON_DECODE_ANY, &e);
-    if (v == NULL)
-        fail_msg("bad test JSON: %s: %s", e.text, s);
-    free(s);
-    return v;
-}
+#include "cli_test.h"
 
 static bool
 apply(struct top_model *m, const char *text)
