@@ -8,7 +8,6 @@
 #include "base/mem.h"
 #include "net/http_client.h"
 
-#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,19 +223,4 @@ http_sync_master_json(const char *masters, const char *path, double timeout,
             return rc;
     }
     return -1;
-}
-
-int
-cli_url_escape(struct cr_buf *out, const char *s)
-{
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        int rc;
-        if (isalnum(*p) || strchr("-._~/", *p))
-            rc = cr_buf_append(out, p, 1);
-        else
-            rc = cr_buf_printf(out, "%%%02X", *p);
-        if (rc)
-            return rc;
-    }
-    return 0;
 }

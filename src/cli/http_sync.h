@@ -49,9 +49,6 @@ int http_sync_master_json(const char *masters, const char *path, double timeout,
  * -1 on a transport or parse error (reason in err). */
 int http_sync_get_json(const struct cr_hostport *hp, const char *path,
                        double timeout, json_t **out, char *err, size_t errlen);
-/* Append s to out, percent-encoding everything except unreserved
- * characters and '/'. 0 or CR_ETOOBIG. */
-int cli_url_escape(struct cr_buf *out, const char *s);
 /* "host:port" (with [] for IPv6) into out. Returns out. */
 char *cli_hostport_str(const struct cr_hostport *hp, char *out, size_t n);
 

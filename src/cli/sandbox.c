@@ -8,6 +8,7 @@
 #include "base/json.h"
 #include "base/mem.h"
 #include "http_sync.h"
+#include "net/http.h"
 #include "state.h"
 
 #include <stdbool.h>
@@ -24,7 +25,7 @@ sandbox_read_url(const char *path, long long offset, long length)
     struct cr_buf b;
     cr_buf_init(&b, PATH_MAX_LEN * 3 + 128);
     cr_buf_puts(&b, "/files/read?path=");
-    cli_url_escape(&b, path);
+    cr_http_query_encode(&b, path);
     cr_buf_printf(&b, "&offset=%lld&length=%ld", offset, length);
     return cr_buf_steal(&b);
 }
@@ -198,7 +199,7 @@ sandbox_read_all(struct sandbox_file *f, FILE *out, char *err, size_t errlen)
     struct http_sync_resp r;
     cr_buf_init(&url, PATH_MAX_LEN * 3 + 64);
     cr_buf_puts(&url, "/files/download?path=");
-    cli_url_escape(&url, f->path);
+    cr_http_query_encode(&url, f->path);
     int rc = http_sync_request(&f->agent, "GET", url.data, NULL, NULL, 0,
                                CLI_HTTP_TIMEOUT, &r);
     cr_buf_fini(&url);

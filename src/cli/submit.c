@@ -25,6 +25,7 @@
 #include "base/mem.h"
 #include "cli.h"
 #include "http_sync.h"
+#include "net/http.h"
 #include "net/url.h"
 
 #include <jansson.h>
@@ -284,7 +285,7 @@ status_or_kill(const struct cr_hostport *hp, struct submit *s)
     cr_buf_init(&path, 4096);
     cr_buf_puts(&path,
                 kill ? "/v1/submissions/kill/" : "/v1/submissions/status/");
-    cli_url_escape(&path, kill ? s->kill_id : s->status_id);
+    cr_http_query_encode(&path, kill ? s->kill_id : s->status_id);
     json_t *resp = NULL;
     int rc = rest_call(hp, kill ? "POST" : "GET", path.data, NULL, &resp);
     cr_buf_fini(&path);

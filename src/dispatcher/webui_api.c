@@ -34,6 +34,7 @@
 #include "base/err.h"
 #include "base/json.h"
 #include "base/mem.h"
+#include "net/http.h"
 #include "webui_private.h"
 #include "webui_view.h"
 
@@ -194,9 +195,9 @@ file_url(const char *master_url, const char *op, const char *agent,
     struct cr_buf b;
     cr_buf_init(&b, SANDBOX_URL_MAX);
     cr_buf_printf(&b, "%s/files/%s?agent_id=", master_url, op);
-    disp_url_encode(&b, agent);
+    cr_http_query_encode(&b, agent);
     cr_buf_puts(&b, "&path=");
-    disp_url_encode(&b, path);
+    cr_http_query_encode(&b, path);
     cr_buf_puts(&b, "/");
     cr_buf_puts(&b, file);
     if (strcmp(op, "read") == 0)
@@ -236,7 +237,7 @@ sandbox_view(const struct dispatcher *d, const struct disp_driver *drv)
     struct cr_buf b;
     cr_buf_init(&b, SANDBOX_URL_MAX);
     cr_buf_printf(&b, "%s/#/agents/", master);
-    disp_url_encode(&b, drv->agent_id);
+    cr_http_query_encode(&b, drv->agent_id);
     char *agent_url = cr_buf_steal(&b);
     json_t *o = json_pack("{s:s, s:s, s:s}", "path", path, "masterUrl", master,
                           "agentUrl", agent_url);

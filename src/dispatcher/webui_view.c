@@ -213,28 +213,6 @@ disp_log_query_parse(const char *query, struct disp_log_query *q, char *err,
 
 /* ---- the master's request ---- */
 
-int
-disp_url_encode(struct cr_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned c = *p;
-        int rc;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-            c == '~' || c == '/') {
-            char ch = (char)c;
-            rc = cr_buf_append(b, &ch, 1);
-        } else {
-            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-            rc = cr_buf_append(b, esc, 3);
-        }
-        if (rc != 0)
-            return rc;
-    }
-    return 0;
-}
-
 char *
 disp_sandbox_path(const char *framework_id, const char *task_id)
 {
@@ -251,11 +229,11 @@ disp_log_target(const char *agent_id, const char *framework_id,
     struct cr_buf b;
     cr_buf_init(&b, 64 * 1024);
     cr_buf_puts(&b, "/files/read?agent_id=");
-    int rc = disp_url_encode(&b, agent_id);
+    int rc = cr_http_query_encode(&b, agent_id);
     if (rc == 0)
         rc = cr_buf_puts(&b, "&path=");
     if (rc == 0)
-        rc = disp_url_encode(&b, path);
+        rc = cr_http_query_encode(&b, path);
     if (rc == 0)
         rc =
             cr_buf_printf(&b, "&offset=%lld&length=%lld", q->offset, q->length);

@@ -74,8 +74,5 @@ char *disp_sandbox_path(const char *framework_id, const char *task_id);
  * <file>&offset=<o>&length=<l>", every value percent-encoded. */
 char *disp_log_target(const char *agent_id, const char *framework_id,
                       const char *task_id, const struct disp_log_query *q);
-/* Append s percent-encoded for a query value (unreserved characters and
- * '/' kept) to b. 0 or CR_ETOOBIG. */
-int disp_url_encode(struct cr_buf *b, const char *s);
 
 #endif

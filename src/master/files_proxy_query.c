@@ -43,26 +43,6 @@ parse_op(const char *what, enum files_proxy_op *op)
     return CR_ENOTFOUND;
 }
 
-/* Percent-encode s for a query value: unreserved characters and '/'
- * stay, everything else becomes %XX. */
-static void
-encode_value(struct cr_buf *b, const char *s)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned c = *p;
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-            c == '~' || c == '/') {
-            char ch = (char)c;
-            cr_buf_append(b, &ch, 1);
-        } else {
-            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-            cr_buf_append(b, esc, 3);
-        }
-    }
-}
-
 /* agent_id: required except for debug (the master's own table, which is
  * empty). Printable ASCII without spaces, at most CR_FILES_ID_MAX. */
 static int
@@ -122,7 +102,7 @@ build_target(struct files_proxy_query *q)
     cr_buf_printf(&b, "/files/%s", op_names[q->op]);
     if (q->path) {
         cr_buf_puts(&b, "?path=");
-        encode_value(&b, q->path);
+        cr_http_query_encode(&b, q->path);
     }
     if (q->op == FILES_PROXY_READ)
         cr_buf_printf(&b, "&offset=%lld&length=%lld", q->offset, q->length);

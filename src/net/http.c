@@ -5,6 +5,7 @@
  */
 #include "http.h"
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "base/mem.h"
 
@@ -209,5 +210,27 @@ cr_http_query_int(const char *q, const char *name, long long min,
     if (errno != 0 || *end != '\0' || v < min)
         return CR_EINVAL_INPUT;
     *out = v;
+    return 0;
+}
+
+int
+cr_http_query_encode(struct cr_buf *out, const char *s)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        unsigned c = *p;
+        int rc;
+        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+            (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+            c == '~' || c == '/') {
+            char ch = (char)c;
+            rc = cr_buf_append(out, &ch, 1);
+        } else {
+            char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
+            rc = cr_buf_append(out, esc, 3);
+        }
+        if (rc != 0)
+            return rc;
+    }
     return 0;
 }

@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+struct cr_buf;
+
 /* Limits on what a peer may send (bounded input, see STYLE.md 2.3). */
 #define CR_HTTP_MAX_HEADER_BYTES (64u * 1024)
 #define CR_HTTP_MAX_HEADERS      100
@@ -36,6 +38,10 @@ const char *cr_http_status_text(int status);
 /* URL-decode the value of parameter name in query string q (may be NULL)
  * into out (size n). Returns 0, CR_ENOTFOUND, or CR_ETOOBIG. */
 int cr_http_query_param(const char *q, const char *name, char *out, size_t n);
+/* Append s percent-encoded for a URL path or query value: unreserved
+ * characters (RFC 3986) and '/' stay, every other byte becomes %XX.
+ * 0 or CR_ETOOBIG (the buffer's maximum). */
+int cr_http_query_encode(struct cr_buf *out, const char *s);
 /* The value of parameter name as a decimal integer >= min (digits with
  * an optional '-'; no blanks or '+', which strtoll would take): 0 with
  * *out set, or 0 with *out untouched when the parameter is absent (set

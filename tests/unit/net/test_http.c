@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0
  *
  * test_http.c: header lookup, reason phrases, query parameters (text and
- * integers).
+ * integers) and their encoding.
  */
 
 /* cmocka needs these first, in this order */
@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 /* clang-format on */
+#include "base/buf.h"
 #include "base/err.h"
 #include "net/http.h"
 #include "tests.h"
@@ -98,14 +99,27 @@ test_query_int(void **state)
     assert_int_equal(v, -2);
 }
 
+static void
+test_query_encode(void **state)
+{
+    struct cr_buf b;
+    cr_buf_init(&b, 1024);
+    assert_int_equal(
+        cr_http_query_encode(&b, "/var/lib/a b&c=d?%~_.-Z9\xc3\xa9"), 0);
+    assert_string_equal(b.data, "/var/lib/a%20b%26c%3Dd%3F%25~_.-Z9%C3%A9");
+    cr_buf_fini(&b);
+    cr_buf_init(&b, 4); /* bounded: an error, not an overflow */
+    assert_int_equal(cr_http_query_encode(&b, "a b c"), CR_ETOOBIG);
+    cr_buf_fini(&b);
+}
+
 int
 run_http_tests(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_headers_get),
-        cmocka_unit_test(test_status_text),
-        cmocka_unit_test(test_query_param),
-        cmocka_unit_test(test_query_int),
+        cmocka_unit_test(test_headers_get),  cmocka_unit_test(test_status_text),
+        cmocka_unit_test(test_query_param),  cmocka_unit_test(test_query_int),
+        cmocka_unit_test(test_query_encode),
     };
     return cmocka_run_group_tests_name("http", tests, NULL, NULL);
 }
