@@ -450,15 +450,6 @@ empty_array(struct cr_jsonw *w, const char *key)
     cr_jsonw_array_end(w);
 }
 
-static void
-write_id(struct cr_jsonw *w, const char *key, const char *value)
-{
-    cr_jsonw_key(w, key);
-    cr_jsonw_object(w);
-    cr_jsonw_kstring(w, "value", value);
-    cr_jsonw_object_end(w);
-}
-
 /* Add t's resources (unless released) to the sum of its allocation role
  * in acc (n roles so far). */
 static void
@@ -1144,7 +1135,7 @@ object_with_overrides(struct cr_jsonw *w, const json_t *obj, const char *key,
          it = json_object_iter_next(o, it)) {
         const char *k = json_object_iter_key(it);
         if (strcmp(k, key) == 0) {
-            write_id(w, key, id);
+            state_write_v1_id(w, key, id);
             done1 = true;
         } else if (key2 && strcmp(k, key2) == 0) {
             cr_jsonw_key(w, key2);
@@ -1156,7 +1147,7 @@ object_with_overrides(struct cr_jsonw *w, const json_t *obj, const char *key,
         }
     }
     if (!done1)
-        write_id(w, key, id);
+        state_write_v1_id(w, key, id);
     if (!done2) {
         cr_jsonw_key(w, key2);
         state_write_v1_resources(w, res2, NULL);
@@ -1301,7 +1292,7 @@ v1_executors_unit(struct state_doc *d, struct master *m)
             cr_jsonw_key(w, "executor_info");
             object_with_overrides(w, ei, "framework_id", t->framework_id, NULL,
                                   NULL);
-            write_id(w, "agent_id", t->agent_id);
+            state_write_v1_id(w, "agent_id", t->agent_id);
             cr_jsonw_object_end(w);
         }
         free(key);
@@ -1323,9 +1314,9 @@ v1_offer(struct cr_jsonw *w, struct master *m, const struct moffer *o)
 {
     struct magent *a = agent_find(m, o->agent_id);
     cr_jsonw_object(w);
-    write_id(w, "id", o->id);
-    write_id(w, "framework_id", o->framework_id);
-    write_id(w, "agent_id", o->agent_id);
+    state_write_v1_id(w, "id", o->id);
+    state_write_v1_id(w, "framework_id", o->framework_id);
+    state_write_v1_id(w, "agent_id", o->agent_id);
     cr_jsonw_kstring(w, "hostname", a ? a->hostname : "");
     cr_jsonw_key(w, "resources");
     state_write_v1_resources(w, &o->res, o->role);

@@ -125,6 +125,8 @@ void state_write_v1_resources(struct cr_jsonw *w, const struct cr_resources *r,
 void state_write_v1_resource_elems(struct cr_jsonw *w,
                                    const struct cr_resources *r,
                                    const char *allocation_role);
+/* key: {"value": value}, the v1 shape of every id. */
+void state_write_v1_id(struct cr_jsonw *w, const char *key, const char *value);
 /* A live task in the v1 Task shape (task_to_v1_json()'s bytes). */
 void state_write_v1_task(struct cr_jsonw *w, const struct mtask *t);
 /* state_write_v0_task() and _v1_task() through the task's cached

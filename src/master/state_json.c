@@ -309,8 +309,8 @@ state_write_v0_task(struct cr_jsonw *w, const struct mtask *t)
     cr_jsonw_object_end(w);
 }
 
-static void
-write_id(struct cr_jsonw *w, const char *key, const char *value)
+void
+state_write_v1_id(struct cr_jsonw *w, const char *key, const char *value)
 {
     cr_jsonw_key(w, key);
     cr_jsonw_object(w);
@@ -323,10 +323,10 @@ state_write_v1_task(struct cr_jsonw *w, const struct mtask *t)
 {
     cr_jsonw_object(w);
     cr_jsonw_kstring(w, "name", t->name);
-    write_id(w, "task_id", t->task_id);
-    write_id(w, "framework_id", t->framework_id);
-    write_id(w, "executor_id", t->executor_id);
-    write_id(w, "agent_id", t->agent_id);
+    state_write_v1_id(w, "task_id", t->task_id);
+    state_write_v1_id(w, "framework_id", t->framework_id);
+    state_write_v1_id(w, "executor_id", t->executor_id);
+    state_write_v1_id(w, "agent_id", t->agent_id);
     cr_jsonw_kstring(w, "state", task_state_name(t->state));
     cr_jsonw_key(w, "resources");
     state_write_v1_resources(w, &t->res, t->role);

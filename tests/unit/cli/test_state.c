@@ -18,6 +18,7 @@
 #include "cli/http_sync.h"
 #include "cli/sandbox.h"
 #include "cli/state.h"
+#include "cli_test.h"
 
 static const char *state_text =
     "{\"slaves\":["
@@ -49,16 +50,6 @@ load(void)
     json_t *s = json_loads(state_text, 0, NULL);
     assert_non_null(s);
     return s;
-}
-
-static char *
-render(struct cli_table *t)
-{
-    struct cr_buf b;
-    cr_buf_init(&b, 1 << 16);
-    cli_table_render(t, &b);
-    cli_table_fini(t);
-    return cr_buf_steal(&b);
 }
 
 static void
