@@ -137,8 +137,9 @@ struct mtask {
      * of walking its strings and JSON again. NULL: not encoded. */
     char *json_v0, *json_v1;
     uint32_t json_v0_len, json_v1_len;
-    /* Freed, its struct kept for documents in progress (state_doc.c). */
-    bool gone;
+    /* Nonzero: freed, its struct kept for documents in progress
+     * (state_doc.c; the newest document's number then). */
+    uint64_t gone_at;
 };
 
 struct moffer {

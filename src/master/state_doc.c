@@ -9,9 +9,10 @@
  * pointer to a live object is kept: agents and frameworks are snapshotted
  * as id lists (one arena each) and found again by id when their unit
  * runs; tasks are snapshotted by address, and a task freed meanwhile
- * keeps its (emptied) struct, marked gone, until no document is left
- * (state_doc_keep_task()). Whatever is gone is skipped. A task's entry
- * is copied from its cached encoding (master.h) when it has one.
+ * keeps its (emptied) struct, marked gone, until every document open
+ * when it was freed is freed too (state_doc_keep_task()). Whatever is gone is
+ * skipped. A task's entry is copied from its cached encoding (master.h) when it
+ * has one.
  *
  * The phases, per kind:
  *   STATE      BEGIN AGENTS FRAMEWORKS (FW_TASKS FW_DONE FW_TAIL)*
@@ -97,7 +98,7 @@ ids_fini(struct id_list *l)
 /* ---- task references ------------------------------------------------- */
 
 /* A task seen when a phase started, by address. Its struct stays
- * readable until the last document in progress is freed: a task freed
+ * readable while this document is open: a task freed
  * meanwhile is emptied and kept, marked gone (state_doc_keep_task()), so
  * task_live() needs one read of the task, which writing it needs anyway.
  * (Before: a walk of the task's hash bucket per task, a quarter of the
@@ -115,32 +116,6 @@ refs_push(struct task_refs *r, struct mtask *t)
         r->v = cr_xrealloc(r->v, r->cap * sizeof(*r->v));
     }
     r->v[r->n++] = t;
-}
-
-/* Documents not yet freed, and the tasks freed while there were any. */
-static size_t docs_open;
-static struct mtask *kept_tasks;
-
-bool
-state_doc_keep_task(struct mtask *t)
-{
-    if (docs_open == 0)
-        return false;
-    memset(t, 0, sizeof(*t));
-    t->gone = true;
-    t->fw_next = kept_tasks;
-    kept_tasks = t;
-    return true;
-}
-
-static void
-free_kept_tasks(void)
-{
-    while (kept_tasks) {
-        struct mtask *t = kept_tasks;
-        kept_tasks = t->fw_next;
-        free(t);
-    }
 }
 
 static UT_hash_handle *
@@ -170,7 +145,7 @@ static struct mtask *
 task_live(struct master *m, const struct task_refs *r, size_t i)
 {
     (void)m;
-    return r->v[i]->gone ? NULL : r->v[i];
+    return r->v[i]->gone_at ? NULL : r->v[i];
 }
 
 /* Restarts of a snapshot (the last task taken was removed meanwhile)
@@ -275,6 +250,8 @@ enum phase {
 };
 
 struct state_doc {
+    uint64_t seq;                    /* order of creation (doc_seq) */
+    struct state_doc *older, *newer; /* the open documents, by age */
     enum state_doc_kind kind;
     char *filter;
     char jsonp[STATE_JSONP_MAX];
@@ -307,6 +284,54 @@ struct state_doc {
     void *done_it;
     bool done_in_array;
 };
+
+/* Documents not yet freed, by age (each numbered from doc_seq), and the
+ * tasks freed while any was open, oldest first, each marked with the
+ * newest document number of its time (t->gone_at): a task may go once
+ * every document at least that old has been freed. Two clients polling
+ * in turn keep documents open all the time, so waiting for none to be
+ * open would let kept tasks pile up. */
+static uint64_t doc_seq;
+static struct state_doc *docs_oldest, *docs_newest;
+static struct mtask *kept_oldest, *kept_newest;
+
+bool
+state_doc_keep_task(struct mtask *t)
+{
+    if (docs_oldest == NULL)
+        return false;
+    memset(t, 0, sizeof(*t));
+    t->gone_at = doc_seq;
+    if (kept_newest)
+        kept_newest->fw_next = t;
+    else
+        kept_oldest = t;
+    kept_newest = t;
+    return true;
+}
+
+size_t
+state_doc_kept_tasks(void)
+{
+    size_t n = 0;
+    for (struct mtask *t = kept_oldest; t; t = t->fw_next)
+        n++;
+    return n;
+}
+
+/* Free the kept tasks no open document can hold. */
+static void
+free_kept_tasks(void)
+{
+    uint64_t oldest = docs_oldest ? docs_oldest->seq : UINT64_MAX;
+    while (kept_oldest && kept_oldest->gone_at < oldest) {
+        struct mtask *t = kept_oldest;
+        kept_oldest = t->fw_next;
+        free(t);
+    }
+    if (kept_oldest == NULL)
+        kept_newest = NULL;
+}
 
 /* The size of the last complete document of each kind: the next one
  * starts with that much room, sparing the buffer's doublings (copies and
@@ -363,7 +388,13 @@ state_doc_new(enum state_doc_kind kind, const char *filter_id,
               const char *jsonp)
 {
     struct state_doc *d = cr_xcalloc(1, sizeof(*d));
-    docs_open++;
+    d->seq = ++doc_seq;
+    d->older = docs_newest;
+    if (docs_newest)
+        docs_newest->newer = d;
+    else
+        docs_oldest = d;
+    docs_newest = d;
     d->kind = kind;
     d->filter = filter_id && *filter_id ? cr_xstrdup(filter_id) : NULL;
     snprintf(d->jsonp, sizeof(d->jsonp), "%s", jsonp ? jsonp : "");
@@ -394,9 +425,16 @@ state_doc_free(struct state_doc *d)
     groups_free(&d->offers_by_agent);
     json_decref(d->executors_seen);
     json_decref(d->done_fw);
+    if (d->older)
+        d->older->newer = d->newer;
+    else
+        docs_oldest = d->newer;
+    if (d->newer)
+        d->newer->older = d->older;
+    else
+        docs_newest = d->older;
     free(d);
-    if (--docs_open == 0)
-        free_kept_tasks();
+    free_kept_tasks();
 }
 
 const struct cr_buf *

@@ -70,9 +70,11 @@ int state_doc_step(struct state_doc *d, struct master *m, uint64_t deadline_ns);
 extern size_t state_doc_snapshot_chunk;
 /* Called by task_free() with a task whose contents are freed: while
  * documents are in progress (they may hold its address), keeps the
- * struct, emptied and marked gone, until the last of them is freed, and
- * returns true; else false (the caller frees it). */
+ * struct, emptied and marked gone, until every document open at that
+ * time is freed, and returns true; else false (the caller frees it). */
 bool state_doc_keep_task(struct mtask *t);
+/* Tasks kept so (for tests; O(kept)). */
+size_t state_doc_kept_tasks(void);
 /* The bytes written so far (complete once step returned 1). Borrowed. */
 const struct cr_buf *state_doc_output(const struct state_doc *d);
 /* Is this document the same request as (kind, filter_id, jsonp)? Used to

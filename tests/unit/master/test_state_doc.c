@@ -633,6 +633,40 @@ test_completed_framework_in_units(void **state)
     state_doc_free(d);
 }
 
+/* Tasks freed while documents are open are kept only as long as a
+ * document that may hold them: with documents overlapping all the time
+ * (two clients polling in turn) they do not pile up. */
+static void
+test_kept_tasks_released_with_overlapping_docs(void **state)
+{
+    (void)state;
+    teardown(NULL); /* a fresh master */
+    setup(NULL);
+    struct mframework *f = framework_find(&m, "fw-0000");
+    struct magent *a = agent_find(&m, "agent-S0");
+    struct state_doc *older = state_doc_new(STATE_DOC_STATE, NULL, NULL);
+    assert_int_equal(state_doc_step(older, &m, 1), 0);
+    for (int i = 0; i < 20; i++) {
+        char tid[16];
+        snprintf(tid, sizeof(tid), "k-%d", i);
+        struct mtask *t =
+            add_task(f, a, tid, "cpus:0.01", TASK_RUNNING, false, false);
+        task_remove(&m, t); /* freed while `older` is open: kept */
+        assert_int_equal(state_doc_kept_tasks(), 1);
+        struct state_doc *newer = state_doc_new(STATE_DOC_STATE, NULL, NULL);
+        state_doc_free(older); /* only `newer` is open: released */
+        assert_int_equal(state_doc_kept_tasks(), 0);
+        older = newer;
+    }
+    int rc;
+    while ((rc = state_doc_step(older, &m, 1)) == 0)
+        ;
+    assert_int_equal(rc, 1);
+    assert_true(valid_json(state_doc_output(older)->data));
+    state_doc_free(older);
+    assert_int_equal(state_doc_kept_tasks(), 0);
+}
+
 static void
 test_too_large_fails_cleanly(void **state)
 {
@@ -663,6 +697,7 @@ main(void)
         cmocka_unit_test(test_too_large_fails_cleanly),
         cmocka_unit_test(test_cached_entries_follow_changes),
         cmocka_unit_test(test_completed_framework_in_units),
+        cmocka_unit_test(test_kept_tasks_released_with_overlapping_docs),
     };
     return cmocka_run_group_tests_name("state_doc", tests, setup, teardown);
 }
