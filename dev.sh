@@ -41,6 +41,7 @@ case "$cmd" in
       -DCR_SANITIZE="address;undefined"
     cd build-asan && CR_TEST_TIMEOUT_MULT=3 \
       ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+      LSAN_OPTIONS="suppressions=$PWD/../tests/lsan.supp print_suppressions=0" \
       ctest --output-on-failure -j "$jobs" "$@"
     ;;
   bench)
