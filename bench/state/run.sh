@@ -10,7 +10,11 @@
 #   2. a probe framework launching one task at a time for S seconds
 #      (baseline: nobody fetches state);
 #   3. the same probe while a client fetches /master/state in a loop;
-#   4. the same probe while a client fetches GET_STATE in a loop.
+#   4. the same probe while a client fetches GET_STATE in a loop;
+#   5. 3. again with the fetching client in the SCHED_IDLE class (chrt
+#      --idle): it then gets no CPU the probe or the agents want, so this
+#      row shows what the master's document writing costs a launch,
+#      without the fetcher's share of the two cores.
 # Prints one markdown table. Never fails on a figure.
 set -euo pipefail
 build=${1:?usage: run.sh BUILD_DIR [flags]}; shift
@@ -79,6 +83,11 @@ wait $fp
 fp=$!
 under_getstate=$("$bin" probe --master=$master --seconds=$secs --warmup=$warmup)
 wait $fp
+chrt --idle 0 "$bin" fetch --master=$master --what=state --seconds=$loop_for \
+  >"$dir/f3" &
+fp=$!
+under_idle=$("$bin" probe --master=$master --seconds=$secs --warmup=$warmup)
+wait $fp
 echo "| scenario | fetches | state p50 ms | state p99 ms | size MB | launch p50 ms | launch p99 ms | launch max ms | offer p50 ms | offer p99 ms | cycles |"
 echo "|---|---|---|---|---|---|---|---|---|---|---|"
 row "/master/state alone" "$state" ""
@@ -86,5 +95,7 @@ row "GET_STATE alone" "$getstate" ""
 row "probe, no state fetching (baseline)" "" "$base"
 row "probe + /master/state in a loop" "$(cat "$dir/f1")" "$under_state"
 row "probe + GET_STATE in a loop" "$(cat "$dir/f2")" "$under_getstate"
+row "probe + /master/state in a loop, fetcher SCHED_IDLE" "$(cat "$dir/f3")" \
+  "$under_idle"
 lost=$(cat "$dir"/agents-*.log | grep -c "stream closed" || true)
 echo "emulated agent streams closed by the master during the run: $lost" >&2
