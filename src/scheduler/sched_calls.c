@@ -3,10 +3,18 @@
  * sched_calls.c: building scheduler calls and sending them to the master
  * of the live subscription with its Mesos-Stream-Id.
  *
- * Each call in flight is a struct sched_pending_call on s->calls, so
- * cr_sched_free() can cancel them all; the entry is unlinked before its
- * callback runs. Calls are only sent while SUBSCRIBED: before that there is
- * no stream id, and the master would answer 400 anyway.
+ * Calls go out one at a time, in the order they were made, each once the
+ * master has answered the one before (on a kept-alive connection): the
+ * master must see them in that order. Sent concurrently on several
+ * connections, a DECLINE with a 120 s filter could be handled after the
+ * REVIVE that followed it, and the framework would see no offer for two
+ * minutes; a SUPPRESS could overtake a later REVIVE for good.
+ *
+ * Each call not yet answered is a struct sched_pending_call on the FIFO
+ * s->calls (head: the one sent, when pc->http is set), so cr_sched_free()
+ * can cancel them all; the entry is unlinked before its callback runs.
+ * Calls are only accepted while SUBSCRIBED: before that there is no stream
+ * id, and the master would answer 400 anyway.
  *
  * Loop thread only.
  */
@@ -33,6 +41,7 @@ struct sched_pending_call {
     struct cr_http_call *http;
     cr_sched_call_cb cb;
     void *data;
+    char *headers, *text; /* the request, until it is sent */
     bool teardown;
     char type[CALL_TYPE_MAX];
 };
@@ -115,8 +124,20 @@ unlink_call(struct cr_sched *s, struct sched_pending_call *pc)
         s->calls = pc->next;
     if (pc->next)
         pc->next->prev = pc->prev;
+    else
+        s->calls_tail = pc->prev;
     pc->prev = pc->next = NULL;
 }
+
+static void
+free_call(struct sched_pending_call *pc)
+{
+    free(pc->headers);
+    free(pc->text);
+    free(pc);
+}
+
+static void send_next(struct cr_sched *s);
 
 static void
 on_call_done(int err, const struct cr_http_response *resp, void *data)
@@ -137,7 +158,45 @@ on_call_done(int err, const struct cr_http_response *resp, void *data)
         s->tearing_down = false;
     if (pc->cb)
         pc->cb(s, pc->data, err, status, body);
-    free(pc);
+    free_call(pc);
+    if (!s->freeing)
+        send_next(s);
+}
+
+static int
+start_call(struct cr_sched *s, struct sched_pending_call *pc)
+{
+    int rc = cr_http_call_start(s->loop, s->target.host, s->target.port, "POST",
+                                SCHED_API_PATH, pc->headers, pc->text,
+                                strlen(pc->text), s->opts.call_timeout,
+                                on_call_done, pc, &pc->http);
+    free(pc->headers);
+    free(pc->text);
+    pc->headers = pc->text = NULL;
+    if (rc == 0)
+        cr_debug("scheduler: %s sent to %s", pc->type, s->target_text);
+    return rc;
+}
+
+/* Send the call at the head of the queue unless it is out already. A call
+ * that cannot even be started is answered with the error and skipped. */
+static void
+send_next(struct cr_sched *s)
+{
+    struct sched_pending_call *pc;
+    while ((pc = s->calls) != NULL && pc->http == NULL && !s->freeing) {
+        int rc = start_call(s, pc);
+        if (rc == 0)
+            return;
+        unlink_call(s, pc);
+        cr_warn("scheduler: %s call to %s not sent: %s", pc->type,
+                s->target_text, cr_strerror(rc));
+        if (pc->teardown)
+            s->tearing_down = false;
+        if (pc->cb)
+            pc->cb(s, pc->data, rc, 0, "");
+        free_call(pc);
+    }
 }
 
 void
@@ -146,11 +205,21 @@ sched_cancel_calls(struct cr_sched *s)
     while (s->calls) {
         struct sched_pending_call *pc = s->calls;
         unlink_call(s, pc);
-        cr_http_call_cancel(pc->http);
+        if (pc->http)
+            cr_http_call_cancel(pc->http);
         if (pc->cb)
             pc->cb(s, pc->data, CR_ECANCELED_OP, 0, "");
-        free(pc);
+        free_call(pc);
     }
+}
+
+size_t
+sched_calls_sent(const struct cr_sched *s)
+{
+    size_t n = 0;
+    for (const struct sched_pending_call *pc = s->calls; pc; pc = pc->next)
+        n += pc->http != NULL;
+    return n;
 }
 
 int
@@ -168,36 +237,34 @@ cr_sched_call(struct cr_sched *s, const char *type, json_t *body,
         return CR_ESTATE;
     }
     json_t *call = cr_sched_call_new(type, s->framework_id, body);
-    char *text = cr_json_dump(call);
-    json_decref(call);
-    char *headers = cr_xasprintf("Content-Type: application/json\r\n"
-                                 "Accept: application/json\r\n"
-                                 "Mesos-Stream-Id: %s\r\n",
-                                 s->stream_id);
-
     struct sched_pending_call *pc = cr_xcalloc(1, sizeof(*pc));
     pc->s = s;
     pc->cb = cb;
     pc->data = data;
     pc->teardown = strcmp(type, "TEARDOWN") == 0;
     snprintf(pc->type, sizeof(pc->type), "%s", type);
-    int rc =
-        cr_http_call_start(s->loop, s->target.host, s->target.port, "POST",
-                           SCHED_API_PATH, headers, text, strlen(text),
-                           s->opts.call_timeout, on_call_done, pc, &pc->http);
-    free(headers);
-    free(text);
-    if (rc != 0) {
-        free(pc);
-        return rc;
+    pc->text = cr_json_dump(call);
+    json_decref(call);
+    pc->headers = cr_xasprintf("Content-Type: application/json\r\n"
+                               "Accept: application/json\r\n"
+                               "Mesos-Stream-Id: %s\r\n",
+                               s->stream_id);
+    if (s->calls == NULL) {
+        /* Nothing ahead of it: a call that cannot start fails here. */
+        int rc = start_call(s, pc);
+        if (rc != 0) {
+            free_call(pc);
+            return rc;
+        }
     }
-    pc->next = s->calls;
-    if (s->calls)
-        s->calls->prev = pc;
-    s->calls = pc;
+    pc->prev = s->calls_tail;
+    if (s->calls_tail)
+        s->calls_tail->next = pc;
+    else
+        s->calls = pc;
+    s->calls_tail = pc;
     if (pc->teardown)
         s->tearing_down = true;
-    cr_debug("scheduler: %s sent to %s", type, s->target_text);
     return 0;
 }
 

@@ -21,7 +21,9 @@
  *  - decode events and hand them to your callbacks;
  *  - build and send every scheduler call (accept/launch, decline, revive,
  *    suppress, kill, shutdown, acknowledge, reconcile, message, teardown),
- *    reporting each call's HTTP answer to an optional callback.
+ *    reporting each call's HTTP answer to an optional callback. Calls
+ *    reach the master in the order they were made: each is sent once the
+ *    one before it is answered.
  *
  * What it does not do: it keeps no task or offer bookkeeping and never
  * acknowledges updates by itself (call cr_sched_ack_update() from your

@@ -66,7 +66,9 @@ struct cr_sched {
     struct cr_sched_callbacks cbs;
     void *data;
     struct cr_sched_options opts;
-    struct sched_pending_call *calls; /* in flight, doubly linked */
+    /* Calls not yet answered, oldest first (sched_calls.c: only the head
+     * is out). */
+    struct sched_pending_call *calls, *calls_tail;
 };
 
 /* scheduler.c */
@@ -89,6 +91,8 @@ void cr_sched_handle_event(struct cr_sched *s, json_t *event);
 
 /* sched_calls.c: cancel every pending call (cb with CR_ECANCELED_OP). */
 void sched_cancel_calls(struct cr_sched *s);
+/* How many calls are out and not answered yet (0 or 1; for tests). */
+size_t sched_calls_sent(const struct cr_sched *s);
 
 /* Pure helpers, unit-tested. */
 /* Parse a 307 Location ("//host:port/path", "http://host:port/path" or

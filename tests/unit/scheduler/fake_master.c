@@ -148,12 +148,18 @@ fake_master_init(struct fake_master *fm, uv_loop_t *loop)
 }
 
 void
-fake_master_fini(struct fake_master *fm)
+fake_master_release(struct fake_master *fm)
 {
     if (fm->held_req) {
         cr_http_respond(fm->held_req, 202, NULL, NULL, 0, NULL);
         fm->held_req = NULL;
     }
+}
+
+void
+fake_master_fini(struct fake_master *fm)
+{
+    fake_master_release(fm);
     fake_master_drop(fm);
     cr_http_server_free(fm->srv);
     fm->srv = NULL;

@@ -51,6 +51,8 @@ void fake_master_fini(struct fake_master *fm);
 void fake_master_send(struct fake_master *fm, const char *json);
 /* End the live stream as a dying master would. */
 void fake_master_drop(struct fake_master *fm);
+/* Answer the held call (202). */
+void fake_master_release(struct fake_master *fm);
 /* Number of recorded calls of type (NULL: all). */
 int fake_master_count(const struct fake_master *fm, const char *type);
 /* The last recorded call of type, or NULL. Borrowed. */

@@ -556,12 +556,49 @@ test_free_cancels_pending_calls(void **state)
     cr_sched_start(s);
     assert_true(wait_for(&r.n_subscribed, 1));
     assert_int_equal(cr_sched_revive(s, NULL, 0, on_call_done, &r), 0);
+    assert_int_equal(cr_sched_suppress(s, NULL, 0, on_call_done, &r), 0);
     assert_true(wait_calls(&fm, "REVIVE", 1));
     assert_non_null(fm.held_req);
     cr_sched_free(s);
-    assert_int_equal(r.n_calls_done, 1);
+    assert_int_equal(r.n_calls_done, 2); /* the one out and the one queued */
     assert_int_equal(r.last_err, CR_ECANCELED_OP);
     finish(NULL, &fm, NULL);
+}
+
+/* A DECLINE with a filter, then REVIVE, then SUPPRESS: the master must see
+ * them in that order (else the filter or the suppression outlives the
+ * REVIVE), so each waits for the answer to the one before. */
+static void
+test_calls_in_order_one_at_a_time(void **state)
+{
+    struct fake_master fm;
+    struct rec r = {0};
+    fake_master_init(&fm, &loop);
+    fm.hold_calls = true;
+    struct cr_sched *s = new_sched(addr(fm.port), &r);
+    cr_sched_start(s);
+    assert_true(wait_for(&r.n_subscribed, 1));
+    const char *ids[] = {"O1"};
+    assert_int_equal(cr_sched_decline(s, ids, 1, 120, on_call_done, &r), 0);
+    assert_int_equal(cr_sched_revive(s, NULL, 0, on_call_done, &r), 0);
+    assert_int_equal(cr_sched_suppress(s, NULL, 0, on_call_done, &r), 0);
+    assert_true(wait_calls(&fm, "DECLINE", 1));
+    assert_non_null(fm.held_req);
+    assert_int_equal(sched_calls_sent(s), 1);
+    assert_int_equal(fake_master_count(&fm, NULL), 1);
+    assert_int_equal(r.n_calls_done, 0);
+
+    fm.hold_calls = false;
+    fake_master_release(&fm);
+    assert_true(wait_for(&r.n_calls_done, 3));
+    assert_int_equal(r.last_status, 202);
+    assert_int_equal(fake_master_count(&fm, NULL), 3);
+    const char *want[] = {"DECLINE", "REVIVE", "SUPPRESS"};
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(cr_json_str(json_array_get(fm.calls, i), "type"),
+                            want[i]);
+    assert_int_equal(sched_calls_sent(s), 0);
+    finish(s, &fm, NULL);
 }
 
 static void
@@ -736,6 +773,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_stale_stream_call, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_teardown_stops, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_calls_in_order_one_at_a_time,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_free_cancels_pending_calls, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_free_inside_callback, setup,
