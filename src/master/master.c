@@ -224,6 +224,7 @@ free_objects(struct master *m)
         HASH_DEL(m->agents, a);
         agent_free(a);
     }
+    m->agents_seen = m->agents_down = NULL;
     json_decref(m->completed_frameworks);
     json_decref(m->removed_frameworks);
     json_decref(m->removed_order);

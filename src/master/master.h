@@ -189,6 +189,10 @@ struct magent {
     double registered_time, reregistered_time;
     struct mtask *tasks;
     size_t n_tasks;
+    /* On m->agents_seen while CONNECTED, on m->agents_down while
+     * DISCONNECTED (agent_api.c); health_list says which, NULL: neither. */
+    struct magent *health_prev, *health_next;
+    struct magent **health_list;
     UT_hash_handle hh;
 };
 
@@ -226,6 +230,10 @@ struct master {
     json_t *removed_frameworks;
     json_t *removed_order;
     struct magent *agents;
+    /* The agents' health deadlines in order (utlist DL lists, agent_api.c):
+     * CONNECTED agents by last_seen, DISCONNECTED ones by disconnected_at,
+     * so the tick looks only at the agents whose time is up. */
+    struct magent *agents_seen, *agents_down;
     struct mtask *tasks;
     struct moffer *offers;
     json_t *pending_offers;  /* framework id -> array of offers to send */
