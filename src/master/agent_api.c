@@ -15,6 +15,11 @@
  * 100 ms tick pops expired agents off the heads and never walks the rest
  * (a walk of 20,000 agents cost the loop ~5 ms per tick, cache misses
  * mostly).
+ *
+ * Heartbeats: CONNECTED agents are also on m->agents_ping, in no order;
+ * agents_heartbeat() goes round it a few agents per step (steps at least
+ * PING_STEP_MS apart), each agent once per --agent_ping_timeout. One
+ * burst to every agent held the loop ~170 ms at 19,000 agents.
  */
 #include "allocator.h"
 #include "base/clock.h"
@@ -33,6 +38,8 @@
 #include <string.h>
 #include <utlist.h>
 
+#define PING_STEP_MS 10 /* the shortest step of the heartbeat round */
+
 static const char *const state_names[] = {"CONNECTED", "DISCONNECTED",
                                           "REMOVED"};
 
@@ -46,11 +53,24 @@ agent_find(struct master *m, const char *id)
 }
 
 static void
-health_unlink(struct magent *a)
+ping_unlink(struct master *m, struct magent *a)
+{
+    if (!a->on_ping_list)
+        return;
+    if (m->ping_cursor == a)
+        m->ping_cursor = a->ping_next;
+    DL_DELETE2(m->agents_ping, a, ping_prev, ping_next);
+    a->on_ping_list = false;
+    m->n_ping--;
+}
+
+static void
+health_unlink(struct master *m, struct magent *a)
 {
     if (a->health_list)
         DL_DELETE2(*a->health_list, a, health_prev, health_next);
     a->health_list = NULL;
+    ping_unlink(m, a);
 }
 
 /* Put a at the tail of the health list of its state: call it after its
@@ -58,13 +78,22 @@ health_unlink(struct magent *a)
 static void
 health_track(struct master *m, struct magent *a)
 {
-    health_unlink(a);
-    if (a->state == AGENT_CONNECTED)
-        a->health_list = &m->agents_seen;
-    else if (a->state == AGENT_DISCONNECTED)
+    if (a->health_list)
+        DL_DELETE2(*a->health_list, a, health_prev, health_next);
+    a->health_list = NULL;
+    if (a->state != AGENT_CONNECTED) {
+        ping_unlink(m, a);
+        if (a->state != AGENT_DISCONNECTED)
+            return;
         a->health_list = &m->agents_down;
-    else
-        return;
+    } else {
+        a->health_list = &m->agents_seen;
+        if (!a->on_ping_list) {
+            DL_APPEND2(m->agents_ping, a, ping_prev, ping_next);
+            a->on_ping_list = true;
+            m->n_ping++;
+        }
+    }
     DL_APPEND2(*a->health_list, a, health_prev, health_next);
 }
 
@@ -84,15 +113,30 @@ agent_send(struct master *m, struct magent *a, json_t *event)
     json_decref(event);
 }
 
-void
-agents_heartbeat(struct master *m)
+uint64_t
+agents_heartbeat(struct master *m, uint64_t now_ms)
 {
-    struct magent *a, *tmp;
-    HASH_ITER(hh, m->agents, a, tmp)
-    {
-        if (a->state == AGENT_CONNECTED)
-            agent_send(m, a, json_pack("{s:s}", "type", "HEARTBEAT"));
+    /* The event as one RecordIO record: its length, a newline, the JSON. */
+    static const char record[] = "20\n{\"type\":\"HEARTBEAT\"}";
+    uint64_t period = (uint64_t)(m->flags.agent_ping_timeout * 1000.0);
+    if (period < 1)
+        period = 1;
+    double due = m->ping_owed + (double)m->n_ping *
+                                    (double)(now_ms - m->ping_at) /
+                                    (double)period;
+    m->ping_at = now_ms;
+    size_t k = due < (double)m->n_ping ? (size_t)due : m->n_ping;
+    m->ping_owed = k < m->n_ping ? due - (double)k : 0;
+    while (k-- > 0) {
+        struct magent *a = m->ping_cursor ? m->ping_cursor : m->agents_ping;
+        m->ping_cursor = a->ping_next;
+        if (a->stream)
+            cr_http_stream_write(a->stream, record, sizeof(record) - 1);
     }
+    /* Steps about one heartbeat apart, at least PING_STEP_MS apart, and at
+     * most a second apart, so agents that join find the round going. */
+    uint64_t step = m->n_ping ? period / m->n_ping : period;
+    return step < PING_STEP_MS ? PING_STEP_MS : step > 1000 ? 1000 : step;
 }
 
 static void
@@ -121,7 +165,7 @@ remove_agent(struct master *m, struct magent *a, const char *why,
              const struct removal *r)
 {
     set_state(a, AGENT_REMOVED, why);
-    health_unlink(a);
+    health_unlink(m, a);
     m->stats.agent_removals++;
     offers_rescind_for_agent(m, a->id);
     while (a->tasks) {

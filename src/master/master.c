@@ -5,7 +5,8 @@
  *
  * Timers: `tick` (100 ms) checks every deadline (framework failover, agent
  * removal, offer expiry) so objects need no timers of their own and can be
- * freed synchronously; `heartbeat` and `agent_ping` send HEARTBEAT events;
+ * freed synchronously; `heartbeat` sends HEARTBEAT events to frameworks,
+ * `agent_ping` (one-shot, re-armed by each step) to agents, a few at a time;
  * `allocation` runs a full allocator pass every --allocation_interval, and
  * `allocate_soon` (an idle handle) runs a dirty-only pass on the next loop
  * turn after events that free resources or add agents or frameworks.
@@ -119,7 +120,8 @@ on_heartbeat(uv_timer_t *t)
 static void
 on_agent_ping(uv_timer_t *t)
 {
-    agents_heartbeat(t->data);
+    struct master *m = t->data;
+    uv_timer_start(t, on_agent_ping, agents_heartbeat(m, uv_now(m->loop)), 0);
 }
 
 static void
@@ -186,12 +188,13 @@ init_timers(struct master *m)
     m->tick.data = m->heartbeat.data = m->agent_ping.data = m;
     m->allocation.data = m->allocate_soon.data = m;
     uint64_t alloc_ms = (uint64_t)(m->flags.allocation_interval * 1000);
-    uint64_t ping_ms = (uint64_t)(m->flags.agent_ping_timeout * 1000);
     uv_timer_start(&m->tick, on_tick, 100, 100);
     uv_timer_start(&m->heartbeat, on_heartbeat,
                    (uint64_t)(m->flags.framework_heartbeat * 1000),
                    (uint64_t)(m->flags.framework_heartbeat * 1000));
-    uv_timer_start(&m->agent_ping, on_agent_ping, ping_ms, ping_ms);
+    m->ping_at = uv_now(m->loop);
+    uv_timer_start(&m->agent_ping, on_agent_ping,
+                   agents_heartbeat(m, m->ping_at), 0);
     uv_timer_start(&m->allocation, on_allocation, alloc_ms,
                    alloc_ms ? alloc_ms : 1);
 }
@@ -225,6 +228,8 @@ free_objects(struct master *m)
         agent_free(a);
     }
     m->agents_seen = m->agents_down = NULL;
+    m->agents_ping = m->ping_cursor = NULL;
+    m->n_ping = 0;
     json_decref(m->completed_frameworks);
     json_decref(m->removed_frameworks);
     json_decref(m->removed_order);

@@ -193,6 +193,9 @@ struct magent {
      * DISCONNECTED (agent_api.c); health_list says which, NULL: neither. */
     struct magent *health_prev, *health_next;
     struct magent **health_list;
+    /* On m->agents_ping while CONNECTED (the heartbeat round, agent_api.c). */
+    struct magent *ping_prev, *ping_next;
+    bool on_ping_list;
     UT_hash_handle hh;
 };
 
@@ -234,6 +237,13 @@ struct master {
      * CONNECTED agents by last_seen, DISCONNECTED ones by disconnected_at,
      * so the tick looks only at the agents whose time is up. */
     struct magent *agents_seen, *agents_down;
+    /* Heartbeats go round agents_ping a few agents per step, so that every
+     * agent gets one per --agent_ping_timeout without one long burst
+     * (agent_api.c). ping_cursor: the next to get one (NULL: the head). */
+    struct magent *agents_ping, *ping_cursor;
+    size_t n_ping;
+    double ping_owed; /* heartbeats due but not yet sent (< 1) */
+    uint64_t ping_at; /* monotonic ms of the last step */
     struct mtask *tasks;
     struct moffer *offers;
     json_t *pending_offers;  /* framework id -> array of offers to send */
@@ -361,7 +371,9 @@ void agent_remove_by_operator(struct master *m, struct magent *a,
 /* The address part of a peer "ip:port" / "[ip6]:port" (owned), or NULL. */
 char *master_peer_ip(const char *peer);
 void agents_check_removal(struct master *m, double now);
-void agents_heartbeat(struct master *m);
+/* One step of the heartbeat round at monotonic now_ms: send the
+ * heartbeats due since the last step; returns the ms until the next. */
+uint64_t agents_heartbeat(struct master *m, uint64_t now_ms);
 /* Release a's memory (ending its stream); a must be out of the table. */
 void agent_free(struct magent *a);
 
