@@ -58,8 +58,15 @@ cr_json_set_id(json_t *obj, const char *key, const char *value)
 json_t *
 cr_json_parse(const char *data, size_t len, char *err, size_t errlen)
 {
+    return cr_json_parse_max(data, len, CR_JSON_MAX_BODY, err, errlen);
+}
+
+json_t *
+cr_json_parse_max(const char *data, size_t len, size_t max, char *err,
+                  size_t errlen)
+{
     json_error_t e;
-    if (len > CR_JSON_MAX_BODY) {
+    if (len > max) {
         snprintf(err, errlen, "JSON body of %zu bytes exceeds the limit", len);
         return NULL;
     }

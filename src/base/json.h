@@ -32,6 +32,10 @@ json_t *cr_json_id_new(const char *value);
 void cr_json_set_id(json_t *obj, const char *key, const char *value);
 /* Parse len bytes; on error return NULL and a one-line reason in err. */
 json_t *cr_json_parse(const char *data, size_t len, char *err, size_t errlen);
+/* The same with a limit of max bytes instead of CR_JSON_MAX_BODY (for
+ * records already bounded by their reader). */
+json_t *cr_json_parse_max(const char *data, size_t len, size_t max, char *err,
+                          size_t errlen);
 /* Serialise compactly with non-ASCII escaped (browser RecordIO readers
  * count bytes as characters). Owned string. */
 char *cr_json_dump(const json_t *v);

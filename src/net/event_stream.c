@@ -92,7 +92,8 @@ deliver_records(struct cr_event_stream *es)
     while (!es->closed && (st = cr_recordio_reader_next(&es->rd, &rec, &len)) ==
                               CR_PARSE_DONE) {
         char err[160];
-        json_t *ev = cr_json_parse(rec, len, err, sizeof(err));
+        json_t *ev =
+            cr_json_parse_max(rec, len, es->rd.max_record, err, sizeof(err));
         if (ev == NULL) {
             cr_warn("event stream: bad event: %s", err);
             es_finish(es, CR_EPROTO_DATA, NULL);
@@ -150,6 +151,12 @@ static const struct cr_http_stream_cbs stream_cbs = {
     .on_data = on_data,
     .on_close = on_close,
 };
+
+void
+cr_event_stream_set_max_record(struct cr_event_stream *es, size_t max)
+{
+    es->rd.max_record = max;
+}
 
 int
 cr_event_stream_open(uv_loop_t *loop, const char *host, int port,

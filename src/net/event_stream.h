@@ -40,6 +40,10 @@ struct cr_event_stream_cbs {
     void (*on_close)(void *data, int err, int http_status, const char *detail);
 };
 
+/* Accept records up to max bytes (default CR_RECORDIO_MAX_RECORD): for
+ * the operator stream, whose first record holds the whole cluster. */
+void cr_event_stream_set_max_record(struct cr_event_stream *es, size_t max);
+
 /* POST body (JSON text) to path on host:port with Content-Type and Accept
  * application/json plus extra header lines (may be NULL). */
 int cr_event_stream_open(uv_loop_t *loop, const char *host, int port,

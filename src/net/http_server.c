@@ -541,16 +541,21 @@ cr_http_respond(struct cr_http_req *req, int status, const char *content_type,
 #define BIG_BODY   (4u * 1024 * 1024)
 #define SNDBUF_BIG (256 * 1024)
 
+static void
+limit_sndbuf_for(struct conn *c, size_t len)
+{
+    if (len >= BIG_BODY && !c->closing) {
+        int size = SNDBUF_BIG;
+        (void)uv_send_buffer_size((uv_handle_t *)&c->tcp, &size);
+    }
+}
+
 void
 cr_http_respond_borrowed(struct cr_http_req *req, int status,
                          const char *content_type, const char *body, size_t len,
                          cr_http_release_cb release, void *arg)
 {
-    struct conn *c = req->conn_private;
-    if (len >= BIG_BODY && !c->closing) {
-        int size = SNDBUF_BIG;
-        (void)uv_send_buffer_size((uv_handle_t *)&c->tcp, &size);
-    }
+    limit_sndbuf_for(req->conn_private, len);
     respond(req, status, content_type, body, len, NULL, release, arg);
 }
 
@@ -654,6 +659,32 @@ cr_http_stream_write(struct cr_http_stream *s, const char *data, size_t len)
         uv_buf_init((char *)(uintptr_t) "\r\n", 2),
     };
     if (conn_write(c, bufs, 3)) {
+        conn_close(c);
+        return CR_ECLOSED;
+    }
+    return 0;
+}
+
+int
+cr_http_stream_write_borrowed(struct cr_http_stream *s, const char *head,
+                              size_t head_len, const char *data, size_t len,
+                              cr_http_release_cb release, void *arg)
+{
+    if (s == NULL || s->c->closing || head_len + len == 0) {
+        release(arg);
+        return s == NULL || s->c->closing ? CR_ECLOSED : 0;
+    }
+    struct conn *c = s->c;
+    limit_sndbuf_for(c, len);
+    char hdr[24];
+    int hl = snprintf(hdr, sizeof(hdr), "%zx\r\n", head_len + len);
+    uv_buf_t bufs[4] = {
+        uv_buf_init(hdr, (unsigned)hl),
+        uv_buf_init((char *)(uintptr_t)(head ? head : ""), (unsigned)head_len),
+        uv_buf_init((char *)(uintptr_t)(data ? data : ""), (unsigned)len),
+        uv_buf_init((char *)(uintptr_t) "\r\n", 2),
+    };
+    if (conn_write_borrowing(c, bufs, 4, 2, release, arg)) {
         conn_close(c);
         return CR_ECLOSED;
     }

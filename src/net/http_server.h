@@ -94,6 +94,17 @@ struct cr_http_stream *cr_http_stream_start(struct cr_http_req *req, int status,
  * later loop turn). */
 int cr_http_stream_write(struct cr_http_stream *s, const char *data,
                          size_t len);
+/* One chunk of head (len head_len, copied; may be empty) followed by data
+ * (borrowed, as in cr_http_respond_borrowed(): the caller's, unchanged,
+ * until release(arg), called exactly once when it is written or the
+ * connection is gone, possibly before this returns). For a record too
+ * big to copy (the operator stream's SUBSCRIBED snapshot); the caller
+ * bounds it, so it is not held to CR_HTTP_STREAM_MAX_QUEUED, but further
+ * writes are until it is out: wait for release before writing more. 0 or
+ * CR_ECLOSED. */
+int cr_http_stream_write_borrowed(struct cr_http_stream *s, const char *head,
+                                  size_t head_len, const char *data, size_t len,
+                                  cr_http_release_cb release, void *arg);
 /* Finish the response (terminal chunk) and close the connection. on_close
  * is not called. */
 void cr_http_stream_end(struct cr_http_stream *s);

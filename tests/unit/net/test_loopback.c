@@ -126,6 +126,18 @@ handler(struct cr_http_req *req, void *data)
             cr_http_stream_end(f->stream);
             f->stream = NULL;
         }
+    } else if (strcmp(req->path, "/events-borrowed") == 0) {
+        /* One record by reference (its length line copied), then the end. */
+        f->stream = cr_http_stream_start(req, 200, "application/json", NULL,
+                                         on_stream_closed, f);
+        char head[32];
+        int hl = snprintf(head, sizeof(head), "%zu\n", f->shared_len);
+        assert_int_equal(cr_http_stream_write_borrowed(
+                             f->stream, head, (size_t)hl, f->shared,
+                             f->shared_len, on_released, f),
+                         0);
+        cr_http_stream_end(f->stream);
+        f->stream = NULL;
     } else if (strcmp(req->path, "/redirect") == 0) {
         cr_http_respond(req, 307, NULL, NULL, 0,
                         "Location: //127.0.0.1:1/api/v1/scheduler\r\n");
@@ -430,6 +442,33 @@ test_event_stream(void **state)
     assert_int_equal(r.last_n, 4);
     assert_int_equal(r.err, 0);
     assert_int_equal(r.status, 200);
+}
+
+/* A record larger than the socket buffers written by reference arrives
+ * whole, and its buffer is released exactly once. */
+static void
+test_event_stream_borrowed_record(void **state)
+{
+    struct fixture *f = *state;
+    size_t pad = 3u * 1024 * 1024;
+    f->shared = malloc(pad + 64);
+    f->shared_len = (size_t)sprintf(f->shared, "{\"type\":\"EV\",\"n\":7,"
+                                               "\"pad\":\"");
+    memset(f->shared + f->shared_len, 'a', pad);
+    f->shared_len += pad;
+    f->shared_len += (size_t)sprintf(f->shared + f->shared_len, "\"}");
+    struct es_result r = {0};
+    assert_int_equal(cr_event_stream_open(&f->loop, "127.0.0.1", f->port,
+                                          "/events-borrowed", "{}", NULL, 5,
+                                          &es_cbs, &r, &r.es),
+                     0);
+    assert_true(run_until(&f->loop, &r.closed, 10));
+    assert_int_equal(r.events, 1);
+    assert_int_equal(r.last_n, 7);
+    assert_int_equal(r.err, 0);
+    assert_int_equal(f->released, 1);
+    free(f->shared);
+    f->shared = NULL;
 }
 
 static void
@@ -867,6 +906,8 @@ run_loopback_tests(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_calls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_stream, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_event_stream_borrowed_record,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_stream_close_in_callback,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_event_stream_non_200, setup,
