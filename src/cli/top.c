@@ -56,6 +56,8 @@
 #define MISSED_BEATS     5
 #define SUBSCRIBE_BODY   "{\"type\":\"SUBSCRIBE\"}"
 #define SNAPSHOT_SECS    (3 * CLI_HTTP_TIMEOUT)
+/* The largest SUBSCRIBED snapshot taken (the master's document limit). */
+#define TOP_MAX_SNAPSHOT (1u << 30)
 
 #define ALT_SCREEN_ON  "\033[?1049h\033[?25l\033[H\033[2J"
 #define ALT_SCREEN_OFF "\033[?25h\033[?1049l"
@@ -305,7 +307,10 @@ open_stream(struct top *t, const struct cr_hostport *hp, int hops)
     if (rc != 0) {
         set_status(t, "cannot reach master %s: %s", addr, uv_strerror(rc));
         attempt_failed(t);
+        return;
     }
+    /* SUBSCRIBED holds the whole cluster: ~110 MB at 200,000 tasks. */
+    cr_event_stream_set_max_record(t->stream, TOP_MAX_SNAPSHOT);
 }
 
 static void

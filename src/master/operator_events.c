@@ -9,6 +9,17 @@
  * FRAMEWORK_ADDED/UPDATED/REMOVED as the master changes, and HEARTBEAT
  * every HEARTBEAT_SECS.
  *
+ * The SUBSCRIBED snapshot is a state document (state_doc.h, kind
+ * SUBSCRIBED) written in slices like GET_STATE, so a subscriber to a big
+ * cluster neither stalls the master nor meets the 16 MB record limit of
+ * a jansson-built event (at 200,000 tasks it is ~110 MB); it is sent by
+ * reference. Until it is out, the subscriber's events wait in its `held`
+ * buffer (bounded: past CR_HTTP_STREAM_MAX_QUEUED the subscriber is
+ * closed), then follow it in order. Events that happened while the
+ * snapshot was being written may already show in it: subscribers apply
+ * them idempotently (an added task is known by id, an update carries the
+ * state).
+ *
  * Each event is encoded once and the same bytes are written to every
  * subscriber. Subscribers form a list, oldest first; beyond
  * operator_max_subscribers the oldest is closed. A subscriber whose stream
@@ -21,22 +32,39 @@
  * only.
  */
 #include "base/buf.h"
+#include "base/err.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "net/recordio.h"
 #include "operator_api.h"
+#include "state_doc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define HEARTBEAT_SECS 15.0
+#define HEARTBEAT_SECS STATE_DOC_EVENTS_HEARTBEAT
 
 long operator_max_subscribers = 1000;
+
+struct snapshot_send;
 
 struct subscriber {
     struct cr_http_stream *stream;
     struct subscriber *prev, *next;
+    bool ready;                    /* SUBSCRIBED is out: events go direct */
+    struct state_job *job;         /* SUBSCRIBED being written, or NULL */
+    struct snapshot_send *sending; /* SUBSCRIBED being sent, or NULL */
+    struct cr_buf held;            /* events meanwhile, RecordIO */
+};
+
+/* SUBSCRIBED on its way out: the document stays the state writer's until
+ * release; s is NULL once the subscriber is gone. */
+struct snapshot_send {
+    struct subscriber *s;
+    cr_http_release_cb release;
+    void *release_arg;
 };
 
 static struct subscriber *oldest, *newest;
@@ -67,22 +95,49 @@ unlink_sub(struct subscriber *s)
         uv_timer_stop(&heartbeat);
 }
 
+static void
+free_sub(struct subscriber *s)
+{
+    unlink_sub(s);
+    state_serve_cancel(s->job);
+    if (s->sending)
+        s->sending->s = NULL;
+    cr_buf_fini(&s->held);
+    free(s);
+}
+
 /* End s's stream (its close callback will not run) and forget it. */
 static void
 close_sub(struct subscriber *s)
 {
-    unlink_sub(s);
-    cr_http_stream_end(s->stream);
-    free(s);
+    struct cr_http_stream *stream = s->stream;
+    free_sub(s);
+    cr_http_stream_end(stream);
 }
 
 static void
 on_stream_closed(struct cr_http_stream *stream, void *data)
 {
-    struct subscriber *s = data;
     (void)stream;
-    unlink_sub(s);
-    free(s);
+    free_sub(data);
+}
+
+/* Write one RecordIO record to s, or hold it until SUBSCRIBED is out.
+ * false: s is too far behind and was closed. */
+static bool
+deliver(struct subscriber *s, const char *rec, size_t len)
+{
+    if (s->ready) {
+        cr_http_stream_write(s->stream, rec, len);
+        return true;
+    }
+    if (cr_buf_append(&s->held, rec, len) == 0)
+        return true;
+    cr_warn("operator event stream to %s: too many events while its "
+            "snapshot is written; closing it",
+            cr_http_stream_peer(s->stream));
+    close_sub(s);
+    return false;
 }
 
 /* Encode event as one RecordIO record into rec. 0 or negative. */
@@ -110,10 +165,12 @@ send_event(json_t *event, struct subscriber *only)
         cr_warn("operator event %s too large, not sent",
                 cr_json_str(event, "type"));
     } else if (only) {
-        cr_http_stream_write(only->stream, rec.data, rec.len);
+        deliver(only, rec.data, rec.len);
     } else {
-        for (struct subscriber *s = oldest; s; s = s->next)
-            cr_http_stream_write(s->stream, rec.data, rec.len);
+        for (struct subscriber *s = oldest, *next; s; s = next) {
+            next = s->next;
+            deliver(s, rec.data, rec.len);
+        }
     }
     cr_buf_fini(&rec);
     json_decref(event);
@@ -139,10 +196,51 @@ on_heartbeat(uv_timer_t *t)
     (void)send_event(json_pack("{s:s}", "type", "HEARTBEAT"), NULL);
 }
 
+/* SUBSCRIBED is out (or the connection is gone): give the document back,
+ * then let the held events follow. */
+static void
+on_snapshot_sent(void *arg)
+{
+    struct snapshot_send *send = arg;
+    struct subscriber *s = send->s;
+    send->release(send->release_arg);
+    free(send);
+    if (s == NULL)
+        return;
+    s->sending = NULL;
+    s->ready = true;
+    if (s->held.len > 0)
+        cr_http_stream_write(s->stream, s->held.data, s->held.len);
+    cr_buf_fini(&s->held);
+}
+
+static void
+on_snapshot(void *arg, int rc, const char *data, size_t len,
+            cr_http_release_cb release, void *release_arg)
+{
+    struct subscriber *s = arg;
+    s->job = NULL;
+    if (rc != 1) {
+        cr_warn("operator event stream to %s: no snapshot (%s); closing it",
+                cr_http_stream_peer(s->stream), cr_strerror(rc));
+        close_sub(s);
+        return;
+    }
+    char head[32]; /* RecordIO: the record's length and a newline */
+    int hl = snprintf(head, sizeof(head), "%zu\n", len);
+    struct snapshot_send *send = cr_xmalloc(sizeof(*send));
+    *send = (struct snapshot_send){s, release, release_arg};
+    s->sending = send;
+    /* on_snapshot_sent() may run before this returns. */
+    cr_http_stream_write_borrowed(s->stream, head, (size_t)hl, data, len,
+                                  on_snapshot_sent, send);
+}
+
 void
 operator_events_subscribe(struct master *m, struct cr_http_req *req)
 {
     struct subscriber *s = cr_xcalloc(1, sizeof(*s));
+    cr_buf_init(&s->held, CR_HTTP_STREAM_MAX_QUEUED);
     s->stream = cr_http_stream_start(req, 200, "application/json", NULL,
                                      on_stream_closed, s);
     if (s->stream == NULL) {
@@ -171,11 +269,12 @@ operator_events_subscribe(struct master *m, struct cr_http_req *req)
     }
     cr_info("operator event stream subscriber from %s (%zu open)",
             cr_http_stream_peer(s->stream), n_subscribers);
-    json_t *ev = json_pack("{s:s, s:{s:o, s:f}}", "type", "SUBSCRIBED",
-                           "subscribed", "get_state", operator_state_json(m),
-                           "heartbeat_interval_seconds", HEARTBEAT_SECS);
-    if (send_event(ev, s) != 0) {
-        close_sub(s); /* a snapshot past the record limit: no stream */
+    s->job = state_serve_call(m, STATE_DOC_SUBSCRIBED, on_snapshot, s);
+    if (s->job == NULL) {
+        cr_warn("operator event stream to %s: too many state documents "
+                "waiting; closing it",
+                cr_http_stream_peer(s->stream));
+        close_sub(s);
         return;
     }
     (void)send_event(json_pack("{s:s}", "type", "HEARTBEAT"), s);

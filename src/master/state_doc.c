@@ -21,6 +21,7 @@
  *   SLAVES     BEGIN AGENTS RECOVERED END
  *   GET_STATE  BEGIN V1_SNAP V1_TASKS V1_DONE_LIVE V1_DONE_GONE
  *              V1_EXECUTORS V1_FRAMEWORKS V1_FRAMEWORKS_GONE V1_AGENTS
+ *   SUBSCRIBED as GET_STATE, inside the SUBSCRIBED event's wrapper
  *
  * Costs: a unit is O(its entry); task lists are snapshotted in chunks of
  * STATE_SNAPSHOT_CHUNK tasks (snapshot_step()) and the agent, framework
@@ -336,7 +337,7 @@ free_kept_tasks(void)
 /* The size of the last complete document of each kind: the next one
  * starts with that much room, sparing the buffer's doublings (copies and
  * page faults of each doubling). */
-static size_t size_hint[STATE_DOC_GET_STATE + 1];
+static size_t size_hint[STATE_DOC_SUBSCRIBED + 1];
 
 /* A spent output buffer (state_doc_give_back()), kept for the next
  * document: its pages are already mapped, so writing into it costs no
@@ -1212,7 +1213,13 @@ v1_begin(struct state_doc *d, struct master *m)
 {
     struct cr_jsonw *w = &d->w;
     cr_jsonw_object(w);
-    cr_jsonw_kstring(w, "type", "GET_STATE");
+    if (d->kind == STATE_DOC_SUBSCRIBED) {
+        cr_jsonw_kstring(w, "type", "SUBSCRIBED");
+        cr_jsonw_key(w, "subscribed");
+        cr_jsonw_object(w);
+    } else {
+        cr_jsonw_kstring(w, "type", "GET_STATE");
+    }
     cr_jsonw_key(w, "get_state");
     cr_jsonw_object(w);
     cr_jsonw_key(w, "get_tasks");
@@ -1501,6 +1508,11 @@ v1_agents_unit(struct state_doc *d, struct master *m)
     empty_array(w, "recovered_agents");
     cr_jsonw_object_end(w); /* get_agents */
     cr_jsonw_object_end(w); /* get_state */
+    if (d->kind == STATE_DOC_SUBSCRIBED) {
+        cr_jsonw_kreal(w, "heartbeat_interval_seconds",
+                       STATE_DOC_EVENTS_HEARTBEAT);
+        cr_jsonw_object_end(w); /* subscribed */
+    }
     cr_jsonw_object_end(w);
     d->phase = PH_DONE;
 }
@@ -1516,7 +1528,7 @@ unit(struct state_doc *d, struct master *m)
     }
     switch (d->phase) {
     case PH_BEGIN:
-        if (d->kind == STATE_DOC_GET_STATE)
+        if (d->kind == STATE_DOC_GET_STATE || d->kind == STATE_DOC_SUBSCRIBED)
             v1_begin(d, m);
         else
             v0_begin(d, m);

@@ -50,7 +50,13 @@ enum state_doc_kind {
     STATE_DOC_FRAMEWORKS, /* /master/frameworks[?framework_id=] */
     STATE_DOC_SLAVES,     /* /master/slaves[?slave_id=] */
     STATE_DOC_GET_STATE,  /* operator GET_STATE (v1 shape) */
+    /* The operator event stream's first event: {"type": "SUBSCRIBED",
+     * "subscribed": {"get_state": <GET_STATE's get_state>,
+     * "heartbeat_interval_seconds": STATE_DOC_EVENTS_HEARTBEAT}}. */
+    STATE_DOC_SUBSCRIBED,
 };
+/* The operator event stream's heartbeat interval, in seconds. */
+#define STATE_DOC_EVENTS_HEARTBEAT 15.0
 
 struct state_doc;
 
@@ -103,6 +109,21 @@ void state_doc_drop_spare(void);
 void state_serve(struct master *m, struct cr_http_req *req,
                  enum state_doc_kind kind, const char *filter_id,
                  const char *jsonp);
+/* A document for the master itself (the operator stream's SUBSCRIBED):
+ * queued like a request's and written in slices, then cb(arg, 1, data,
+ * len, release, release_arg), after which the bytes stay valid until
+ * release(release_arg), which the receiver must call exactly once; or
+ * cb(arg, rc < 0, NULL, 0, NULL, NULL) when it could not be written (too
+ * large, shutdown). NULL (and no cb) when too many documents wait. The
+ * job is valid until cb runs. */
+typedef void (*state_doc_ready_cb)(void *arg, int rc, const char *data,
+                                   size_t len, cr_http_release_cb release,
+                                   void *release_arg);
+struct state_job;
+struct state_job *state_serve_call(struct master *m, enum state_doc_kind kind,
+                                   state_doc_ready_cb cb, void *arg);
+/* cb will not run (the receiver is gone); NULL-safe, only before cb ran. */
+void state_serve_cancel(struct state_job *j);
 /* Budget of one slice, and of the first, synchronous one. */
 #define STATE_SLICE_US 100
 /* Documents that may wait; more requests get 503. */

@@ -44,15 +44,17 @@
 /* Requests one job may answer (identical ones batched together). */
 #define MAX_JOB_REQS 256
 
-struct job {
+struct state_job {
     struct state_doc *doc;
     struct cr_http_req **reqs;
     size_t n_reqs;
+    state_doc_ready_cb cb; /* a document for the master itself */
+    void *cb_arg;
     bool started;
     unsigned refs; /* while answered: connections still writing it, + 1 */
     uint64_t t_queued, t_writing, t_longest; /* ns */
     unsigned slices;
-    struct job *next;
+    struct state_job *next;
 };
 
 static struct {
@@ -62,7 +64,7 @@ static struct {
     uv_timer_t spare_timer; /* drops the spare buffer (state_doc.h) */
     bool spare_timer_open;
     size_t answering; /* jobs whose document is still being written out */
-    struct job *head, *tail;
+    struct state_job *head, *tail;
     size_t n;
 } q;
 
@@ -73,7 +75,7 @@ state_serve_pending(void)
 }
 
 static void
-job_free(struct job *j)
+job_free(struct state_job *j)
 {
     state_doc_free(j->doc);
     free(j->reqs);
@@ -111,7 +113,7 @@ spare_clock_start(void)
 static void
 job_release(void *arg)
 {
-    struct job *j = arg;
+    struct state_job *j = arg;
     if (--j->refs > 0)
         return;
     q.answering--;
@@ -123,7 +125,7 @@ job_release(void *arg)
 /* Answer j's requests (rc: 1 complete, else the error) and free j once
  * its document is written out. */
 static void
-answer(struct job *j, int rc)
+answer(struct state_job *j, int rc)
 {
     const struct cr_buf *out = state_doc_output(j->doc);
     uint64_t t0 = cr_mono_ns();
@@ -134,6 +136,8 @@ answer(struct job *j, int rc)
             else
                 cr_http_respond_text(j->reqs[i], 503,
                                      "Master is shutting down");
+        if (j->cb)
+            j->cb(j->cb_arg, rc, NULL, 0, NULL, NULL);
         job_free(j);
         return;
     }
@@ -143,19 +147,21 @@ answer(struct job *j, int rc)
              (int)state_doc_kind(j->doc), j->n_reqs, out->len,
              (double)(t0 - j->t_queued) / 1e6, (double)j->t_writing / 1e6,
              j->slices, (double)j->t_longest / 1e6);
-    j->refs = (unsigned)j->n_reqs + 1;
+    j->refs = (unsigned)j->n_reqs + (j->cb ? 1 : 0) + 1;
     q.answering++;
     for (size_t i = 0; i < j->n_reqs; i++)
         cr_http_respond_borrowed(j->reqs[i], 200,
                                  state_doc_content_type(j->doc), out->data,
                                  out->len, job_release, j);
+    if (j->cb)
+        j->cb(j->cb_arg, 1, out->data, out->len, job_release, j);
     job_release(j);
 }
 
-static struct job *
+static struct state_job *
 pop(void)
 {
-    struct job *j = q.head;
+    struct state_job *j = q.head;
     q.head = j->next;
     if (q.head == NULL)
         q.tail = NULL;
@@ -165,7 +171,7 @@ pop(void)
 
 /* Write one slice of j's document: 1 done, 0 more, < 0 failed. */
 static int
-slice(struct job *j)
+slice(struct state_job *j)
 {
     uint64_t t0 = cr_mono_ns();
     j->started = true;
@@ -191,14 +197,14 @@ on_idle(uv_idle_t *h)
     if (q.m->allocator == NULL) {
         /* The master is shutting down: its tables are gone. */
         while (q.head) {
-            struct job *j = pop();
+            struct state_job *j = pop();
             answer(j, CR_ECANCELED_OP);
         }
         state_doc_drop_spare();
         uv_close((uv_handle_t *)h, on_idle_closed);
         return;
     }
-    struct job *j = q.head;
+    struct state_job *j = q.head;
     if (j == NULL) {
         uv_idle_stop(h);
         return;
@@ -213,7 +219,7 @@ on_idle(uv_idle_t *h)
 }
 
 static void
-enqueue(struct job *j)
+enqueue(struct state_job *j)
 {
     if (q.tail)
         q.tail->next = j;
@@ -229,6 +235,46 @@ enqueue(struct job *j)
         uv_idle_start(&q.idle, on_idle);
 }
 
+struct state_job *
+state_serve_call(struct master *m, enum state_doc_kind kind,
+                 state_doc_ready_cb cb, void *arg)
+{
+    q.m = m;
+    if (q.spare_timer_open)
+        uv_timer_stop(&q.spare_timer);
+    if (q.n >= STATE_MAX_QUEUED)
+        return NULL;
+    struct state_job *j = cr_xcalloc(1, sizeof(*j));
+    j->doc = state_doc_new(kind, NULL, NULL);
+    j->cb = cb;
+    j->cb_arg = arg;
+    j->t_queued = cr_mono_ns();
+    enqueue(j);
+    return j;
+}
+
+void
+state_serve_cancel(struct state_job *j)
+{
+    if (j == NULL)
+        return;
+    j->cb = NULL;
+    if (j->started || j->n_reqs > 0)
+        return; /* finished, then freed, as usual */
+    struct state_job **p = &q.head, *prev = NULL;
+    while (*p && *p != j) {
+        prev = *p;
+        p = &(*p)->next;
+    }
+    if (*p == NULL)
+        return;
+    *p = j->next;
+    if (q.tail == j)
+        q.tail = prev;
+    q.n--;
+    job_free(j);
+}
+
 void
 state_serve(struct master *m, struct cr_http_req *req, enum state_doc_kind kind,
             const char *filter_id, const char *jsonp)
@@ -236,7 +282,7 @@ state_serve(struct master *m, struct cr_http_req *req, enum state_doc_kind kind,
     q.m = m;
     if (q.spare_timer_open)
         uv_timer_stop(&q.spare_timer);
-    for (struct job *j = q.head; j; j = j->next)
+    for (struct state_job *j = q.head; j; j = j->next)
         if (!j->started && j->n_reqs < MAX_JOB_REQS &&
             state_doc_same(j->doc, kind, filter_id, jsonp)) {
             j->reqs = cr_xrealloc(j->reqs, (j->n_reqs + 1) * sizeof(*j->reqs));
@@ -247,7 +293,7 @@ state_serve(struct master *m, struct cr_http_req *req, enum state_doc_kind kind,
         cr_http_respond_text(req, 503, "Too many state requests waiting");
         return;
     }
-    struct job *j = cr_xcalloc(1, sizeof(*j));
+    struct state_job *j = cr_xcalloc(1, sizeof(*j));
     j->doc = state_doc_new(kind, filter_id, jsonp);
     j->reqs = cr_xmalloc(sizeof(*j->reqs));
     j->reqs[0] = req;

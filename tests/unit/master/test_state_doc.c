@@ -352,6 +352,27 @@ test_get_state_matches_tree(void **state)
     free(want);
 }
 
+/* The event stream's SUBSCRIBED: GET_STATE's get_state in its wrapper,
+ * what operator_events.c built as a tree before. */
+static void
+test_subscribed_matches_tree(void **state)
+{
+    (void)state;
+    json_t *tree =
+        json_pack("{s:s, s:{s:o, s:f}}", "type", "SUBSCRIBED", "subscribed",
+                  "get_state", operator_state_json(&m),
+                  "heartbeat_interval_seconds", STATE_DOC_EVENTS_HEARTBEAT);
+    char *want = cr_json_dump(tree);
+    json_decref(tree);
+    char *one = write_doc(STATE_DOC_SUBSCRIBED, NULL, NULL, false, NULL);
+    assert_string_equal(one, want);
+    char *sliced = write_doc(STATE_DOC_SUBSCRIBED, NULL, NULL, true, NULL);
+    assert_string_equal(sliced, want);
+    free(one);
+    free(sliced);
+    free(want);
+}
+
 static char *
 frameworks_tree(const char *only)
 {
@@ -690,6 +711,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_state_matches_tree),
         cmocka_unit_test(test_get_state_matches_tree),
+        cmocka_unit_test(test_subscribed_matches_tree),
         cmocka_unit_test(test_frameworks_doc),
         cmocka_unit_test(test_slaves_doc),
         cmocka_unit_test(test_changes_between_slices),
