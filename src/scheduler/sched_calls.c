@@ -8,11 +8,19 @@
  * master must see them in that order. Sent concurrently on several
  * connections, a DECLINE with a 120 s filter could be handled after the
  * REVIVE that followed it, and the framework would see no offer for two
- * minutes; a SUPPRESS could overtake a later REVIVE for good.
+ * minutes; a SUPPRESS could overtake a later REVIVE for good; a KILL could
+ * reach the master before the ACCEPT that launched the task.
+ * Acknowledgements are the exception: each names one update the agent
+ * holds, so no other call depends on their order, and they go out at once
+ * (else every ACCEPT after a status update waited a round trip behind its
+ * ACKNOWLEDGE, and a framework acknowledging thousands of updates would
+ * put its launches behind all of them).
  *
- * Each call not yet answered is a struct sched_pending_call on the FIFO
- * s->calls (head: the one sent, when pc->http is set), so cr_sched_free()
- * can cancel them all; the entry is unlinked before its callback runs.
+ * Each call not yet answered is a struct sched_pending_call on the list
+ * s->calls, oldest first (pc->http set once it is sent), so
+ * cr_sched_free() can cancel them all; the entry is unlinked before its
+ * callback runs. s->ordered counts the ordered calls on it; only the
+ * oldest of them is ever out.
  * Calls are only accepted while SUBSCRIBED: before that there is no stream
  * id, and the master would answer 400 anyway.
  *
@@ -42,6 +50,7 @@ struct sched_pending_call {
     cr_sched_call_cb cb;
     void *data;
     char *headers, *text; /* the request, until it is sent */
+    bool unordered;       /* an acknowledgement: sent at once */
     bool teardown;
     char type[CALL_TYPE_MAX];
 };
@@ -148,6 +157,8 @@ on_call_done(int err, const struct cr_http_response *resp, void *data)
     const char *body = resp ? resp->body : "";
 
     unlink_call(s, pc);
+    if (!pc->unordered)
+        s->ordered--;
     if (err)
         cr_warn("scheduler: %s call to %s failed: %s", pc->type, s->target_text,
                 cr_strerror(err));
@@ -178,17 +189,28 @@ start_call(struct cr_sched *s, struct sched_pending_call *pc)
     return rc;
 }
 
-/* Send the call at the head of the queue unless it is out already. A call
- * that cannot even be started is answered with the error and skipped. */
+/* The oldest ordered call, or NULL. */
+static struct sched_pending_call *
+first_ordered(struct cr_sched *s)
+{
+    struct sched_pending_call *pc = s->calls;
+    while (pc && pc->unordered)
+        pc = pc->next;
+    return pc;
+}
+
+/* Send the oldest ordered call unless it is out already. A call that
+ * cannot even be started is answered with the error and skipped. */
 static void
 send_next(struct cr_sched *s)
 {
     struct sched_pending_call *pc;
-    while ((pc = s->calls) != NULL && pc->http == NULL && !s->freeing) {
+    while ((pc = first_ordered(s)) != NULL && pc->http == NULL && !s->freeing) {
         int rc = start_call(s, pc);
         if (rc == 0)
             return;
         unlink_call(s, pc);
+        s->ordered--;
         cr_warn("scheduler: %s call to %s not sent: %s", pc->type,
                 s->target_text, cr_strerror(rc));
         if (pc->teardown)
@@ -205,6 +227,8 @@ sched_cancel_calls(struct cr_sched *s)
     while (s->calls) {
         struct sched_pending_call *pc = s->calls;
         unlink_call(s, pc);
+        if (!pc->unordered)
+            s->ordered--;
         if (pc->http)
             cr_http_call_cancel(pc->http);
         if (pc->cb)
@@ -242,6 +266,7 @@ cr_sched_call(struct cr_sched *s, const char *type, json_t *body,
     pc->cb = cb;
     pc->data = data;
     pc->teardown = strcmp(type, "TEARDOWN") == 0;
+    pc->unordered = strncmp(type, "ACKNOWLEDGE", 11) == 0;
     snprintf(pc->type, sizeof(pc->type), "%s", type);
     pc->text = cr_json_dump(call);
     json_decref(call);
@@ -249,7 +274,7 @@ cr_sched_call(struct cr_sched *s, const char *type, json_t *body,
                                "Accept: application/json\r\n"
                                "Mesos-Stream-Id: %s\r\n",
                                s->stream_id);
-    if (s->calls == NULL) {
+    if (pc->unordered || s->ordered == 0) {
         /* Nothing ahead of it: a call that cannot start fails here. */
         int rc = start_call(s, pc);
         if (rc != 0) {
@@ -263,6 +288,8 @@ cr_sched_call(struct cr_sched *s, const char *type, json_t *body,
     else
         s->calls = pc;
     s->calls_tail = pc;
+    if (!pc->unordered)
+        s->ordered++;
     if (pc->teardown)
         s->tearing_down = true;
     return 0;

@@ -23,7 +23,8 @@
  *    suppress, kill, shutdown, acknowledge, reconcile, message, teardown),
  *    reporting each call's HTTP answer to an optional callback. Calls
  *    reach the master in the order they were made: each is sent once the
- *    one before it is answered.
+ *    one before it is answered (acknowledgements, which no other call
+ *    depends on, go out at once).
  *
  * What it does not do: it keeps no task or offer bookkeeping and never
  * acknowledges updates by itself (call cr_sched_ack_update() from your

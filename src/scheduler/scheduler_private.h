@@ -66,9 +66,10 @@ struct cr_sched {
     struct cr_sched_callbacks cbs;
     void *data;
     struct cr_sched_options opts;
-    /* Calls not yet answered, oldest first (sched_calls.c: only the head
-     * is out). */
+    /* Calls not yet answered, oldest first (sched_calls.c: of the ordered
+     * ones, only the oldest is out). */
     struct sched_pending_call *calls, *calls_tail;
+    size_t ordered; /* calls on the list that are not acknowledgements */
 };
 
 /* scheduler.c */
@@ -91,7 +92,7 @@ void cr_sched_handle_event(struct cr_sched *s, json_t *event);
 
 /* sched_calls.c: cancel every pending call (cb with CR_ECANCELED_OP). */
 void sched_cancel_calls(struct cr_sched *s);
-/* How many calls are out and not answered yet (0 or 1; for tests). */
+/* How many calls are out and not answered yet (for tests). */
 size_t sched_calls_sent(const struct cr_sched *s);
 
 /* Pure helpers, unit-tested. */

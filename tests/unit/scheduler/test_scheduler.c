@@ -587,14 +587,20 @@ test_calls_in_order_one_at_a_time(void **state)
     assert_int_equal(sched_calls_sent(s), 1);
     assert_int_equal(fake_master_count(&fm, NULL), 1);
     assert_int_equal(r.n_calls_done, 0);
+    /* An acknowledgement does not wait behind them, nor they behind it. */
+    assert_int_equal(
+        cr_sched_acknowledge(s, "A", "t1", "dXVpZA==", on_call_done, &r), 0);
+    assert_true(wait_for(&r.n_calls_done, 1));
+    assert_int_equal(fake_master_count(&fm, "ACKNOWLEDGE"), 1);
+    assert_int_equal(fake_master_count(&fm, "REVIVE"), 0);
 
     fm.hold_calls = false;
     fake_master_release(&fm);
-    assert_true(wait_for(&r.n_calls_done, 3));
+    assert_true(wait_for(&r.n_calls_done, 4));
     assert_int_equal(r.last_status, 202);
-    assert_int_equal(fake_master_count(&fm, NULL), 3);
-    const char *want[] = {"DECLINE", "REVIVE", "SUPPRESS"};
-    for (size_t i = 0; i < 3; i++)
+    assert_int_equal(fake_master_count(&fm, NULL), 4);
+    const char *want[] = {"DECLINE", "ACKNOWLEDGE", "REVIVE", "SUPPRESS"};
+    for (size_t i = 0; i < 4; i++)
         assert_string_equal(cr_json_str(json_array_get(fm.calls, i), "type"),
                             want[i]);
     assert_int_equal(sched_calls_sent(s), 0);
