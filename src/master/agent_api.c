@@ -38,7 +38,7 @@
 #include <string.h>
 #include <utlist.h>
 
-#define PING_STEP_MS 10 /* the shortest step of the heartbeat round */
+#define PING_STEP_MS 2 /* the shortest step of the heartbeat round */
 
 static const char *const state_names[] = {"CONNECTED", "DISCONNECTED",
                                           "REMOVED"};
