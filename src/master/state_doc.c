@@ -519,18 +519,21 @@ roles_clear(struct role_res *acc, size_t *n)
 
 /* Take the next chunk of a task list into d->tasks: a framework's list
  * (fw_list, head f->tasks) or master->tasks in insertion order, summing
- * the unreleased resources into d->used. The first call (d->snapping
- * false) starts at head; later ones continue after the last task taken,
- * found again with task_live() (with by_role, per allocation role into
- * d->roles too).
+ * the unreleased resources into d->used (sums has SNAP_USED: v0's
+ * used_resources) and per allocation role into d->roles (SNAP_BY_ROLE:
+ * v1's allocated_resources). The first call (d->snapping false) starts
+ * at head; later ones continue after the last task taken, found again
+ * with task_live().
  * New tasks join a framework's list at its
  * head and master->tasks at its end, and removed ones leave both, so the
  * continuation is exact; if the last task taken is gone the snapshot
  * starts over (after SNAPSHOT_RESTARTS, the rest is taken at once).
  * true when the list is complete. */
+enum { SNAP_USED = 1, SNAP_BY_ROLE = 2 }; /* what snapshot_step() sums */
+
 static bool
 snapshot_step(struct state_doc *d, struct master *m, struct mtask *head,
-              bool fw_list, bool by_role)
+              bool fw_list, unsigned sums)
 {
     struct mtask *t = head;
     bool restart = !d->snapping;
@@ -556,9 +559,9 @@ snapshot_step(struct state_doc *d, struct master *m, struct mtask *head,
         d->restarts >= SNAPSHOT_RESTARTS ? SIZE_MAX : state_doc_snapshot_chunk;
     for (; t && budget > 0; budget--) {
         refs_push(&d->tasks, t);
-        if (!t->resources_released)
+        if ((sums & SNAP_USED) && !t->resources_released)
             cr_resources_add(&d->used, &t->res);
-        if (by_role)
+        if (sums & SNAP_BY_ROLE)
             roles_add(d->roles, &d->n_roles, t);
         t = fw_list ? t->fw_next : t->hh.next;
     }
@@ -1010,7 +1013,7 @@ v0_frameworks_unit(struct state_doc *d, struct master *m)
             d->i++;
             return;
         }
-        if (!snapshot_step(d, m, f->tasks, true, false))
+        if (!snapshot_step(d, m, f->tasks, true, SNAP_USED))
             return;
         v0_framework_head(d, m, f);
         d->phase = PH_FW_TASKS;
@@ -1233,7 +1236,7 @@ v1_begin(struct state_doc *d, struct master *m)
 static void
 v1_snap_unit(struct state_doc *d, struct master *m)
 {
-    if (!snapshot_step(d, m, m->tasks, false, false))
+    if (!snapshot_step(d, m, m->tasks, false, 0))
         return;
     d->j = 0;
     d->phase = PH_V1_TASKS;
@@ -1422,7 +1425,7 @@ v1_frameworks_unit(struct state_doc *d, struct master *m)
             d->i++;
             return;
         }
-        if (!snapshot_step(d, m, f->tasks, true, true))
+        if (!snapshot_step(d, m, f->tasks, true, SNAP_BY_ROLE))
             return;
         v1_framework(d, m, f);
         d->i++;
