@@ -122,22 +122,19 @@ on_stream_closed(struct cr_http_stream *stream, void *data)
     free_sub(data);
 }
 
-/* Write one RecordIO record to s, or hold it until SUBSCRIBED is out.
- * false: s is too far behind and was closed. */
-static bool
+/* Write one RecordIO record to s, or hold it until SUBSCRIBED is out; a
+ * subscriber that falls too far behind meanwhile is closed. */
+static void
 deliver(struct subscriber *s, const char *rec, size_t len)
 {
     if (s->ready) {
         cr_http_stream_write(s->stream, rec, len);
-        return true;
+    } else if (cr_buf_append(&s->held, rec, len) != 0) {
+        cr_warn("operator event stream to %s: too many events while its "
+                "snapshot is written; closing it",
+                cr_http_stream_peer(s->stream));
+        close_sub(s);
     }
-    if (cr_buf_append(&s->held, rec, len) == 0)
-        return true;
-    cr_warn("operator event stream to %s: too many events while its "
-            "snapshot is written; closing it",
-            cr_http_stream_peer(s->stream));
-    close_sub(s);
-    return false;
 }
 
 /* Encode event as one RecordIO record into rec. 0 or negative. */

@@ -10,10 +10,13 @@
  * the allocate-soon pass) is handled. A slice also ends as soon as the
  * loop's epoll fd shows waiting events (one poll() every CHECK_NS), so a
  * framework's call waits ~20 us behind a document, not a whole slice:
- * under load documents take longer, launches do not. A job holds its requests
- * (answered when the document is complete) and its document; requests arriving
- * while an identical document waits, not yet started, join it (upstream batches
- * /state requests the same way).
+ * under load documents take longer, launches do not.
+ *
+ * A job holds its requests (answered when the document is complete), or
+ * the callback of a document for the master itself (state_serve_call()),
+ * and its document; requests arriving while an identical document waits,
+ * not yet started, join it (upstream batches /state requests the same
+ * way).
  *
  * The finished document is handed to the HTTP server by reference
  * (cr_http_respond_borrowed()): the job lives on, holding it, until every
