@@ -523,19 +523,41 @@ free_peers(struct cr_log_recovery *r)
     r->n_peers = 0;
 }
 
+static bool
+has_peer(char *const *list, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i], name) == 0)
+            return true;
+    return false;
+}
+
 void
 cr_log_recovery_set_peers(struct cr_log_recovery *r, const char *const *peers,
                           size_t n)
 {
-    free_peers(r);
+    char **old = r->peers;
+    size_t n_old = r->n_peers;
     r->peers = cr_xcalloc(n + 1, sizeof(char *));
+    r->n_peers = 0;
     for (size_t i = 0; i < n; i++) {
-        bool skip = r->self && strcmp(peers[i], r->self) == 0;
-        for (size_t k = 0; k < r->n_peers && !skip; k++)
-            skip = strcmp(r->peers[k], peers[i]) == 0;
+        bool skip = (r->self && strcmp(peers[i], r->self) == 0) ||
+                    has_peer(r->peers, r->n_peers, peers[i]);
         if (!skip)
             r->peers[r->n_peers++] = cr_xstrdup(peers[i]);
     }
+    bool changed = n_old != r->n_peers;
+    for (size_t i = 0; i < n_old; i++) {
+        changed = changed || !has_peer(r->peers, r->n_peers, old[i]);
+        free(old[i]);
+    }
+    free(old);
+    /* A status round still waiting for a peer that has just left (dead,
+     * or stopped with its connection open) would wait out the call
+     * timeout, and a STARTING replica would not reach VOTING in time for
+     * an election: ask the peers there are now instead. */
+    if (changed && r->phase == PH_STATUS && r->round != NULL && !r->dead)
+        status_round(r);
 }
 
 struct cr_log_recovery *

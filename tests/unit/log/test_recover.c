@@ -3,7 +3,8 @@
  * test_recover.c: replicas coming to VOTING: auto-initialisation of an
  * all-empty cluster (3 replicas, and 1 with quorum 1), no
  * auto-initialisation beside a voting minority, nor before the whole
- * cluster (2 x quorum - 1) is known, a peer dying mid-initialisation, a
+ * cluster (2 x quorum - 1) is known, a peer dying mid-initialisation (or
+ * stopping and leaving ZooKeeper while another is STARTING), a
  * wiped replica catching
  * up from a quorum (values, unlearned acceptances and promises kept), a
  * voting replica catching up on positions it missed.
@@ -190,6 +191,53 @@ test_auto_init_survives_a_dead_peer(void **state)
     assert_int_equal(cr_log_replica_status(cl.r[2]), CR_LOG_VOTING);
     for (int i = 0; i < 3; i++)
         cr_log_recovery_free(rec[i]);
+    cl_fini(&cl);
+}
+
+static void
+set_status(struct cluster *cl, int i, enum cr_log_status to)
+{
+    struct rdone d = {0};
+    assert_int_equal(
+        cr_log_replica_set_status(cl->r[i], to, 0, "test", on_rdone, &d), 0);
+    assert_true(tu_run_until(&cl->loop, &d.done, 5));
+}
+
+/* The leader stops (SIGSTOP: its requests hang) just after it voted, while
+ * another replica is still STARTING; once it leaves ZooKeeper, that
+ * replica's status round asks the peers left at once rather than waiting
+ * out the call timeout for it, and votes. */
+static void
+test_auto_init_stopped_peer_left(void **state)
+{
+    (void)state;
+    struct cluster cl;
+    cl_init(&cl, 3, false, &calm);
+    set_status(&cl, 0, CR_LOG_VOTING);
+    set_status(&cl, 1, CR_LOG_STARTING);
+    set_status(&cl, 2, CR_LOG_VOTING);
+    fake_net_cut(cl.net, cl.names[0], true);
+    struct cr_log_recovery_cfg cfg = {
+        .transport = fake_net_transport(cl.net),
+        .replica = cl.r[1],
+        .self = cl.names[1],
+        .quorum = 2,
+        .auto_initialize = true,
+        .call_timeout = 60, /* far beyond this test's deadlines */
+        .retry_min = 0.01,
+        .seed = 7,
+    };
+    struct cr_log_recovery *rec = cr_log_recovery_new(&cl.loop, &cfg);
+    cr_log_recovery_set_peers(rec, cl.peers, 3);
+    struct rdone d = {0};
+    assert_int_equal(cr_log_recovery_start(rec, on_rdone, &d), 0);
+    assert_false(tu_run_until(&cl.loop, &d.done, 0.2)); /* waits for 0 */
+    const char *rest[2] = {cl.peers[1], cl.peers[2]};
+    cr_log_recovery_set_peers(rec, rest, 2);
+    assert_true(tu_run_until(&cl.loop, &d.done, 5));
+    assert_int_equal(d.err, 0);
+    assert_int_equal(cr_log_replica_status(cl.r[1]), CR_LOG_VOTING);
+    cr_log_recovery_free(rec);
     cl_fini(&cl);
 }
 
@@ -401,6 +449,7 @@ run_recover_tests(void)
         cmocka_unit_test(test_auto_init_single),
         cmocka_unit_test(test_auto_init_waits_for_the_cluster),
         cmocka_unit_test(test_auto_init_survives_a_dead_peer),
+        cmocka_unit_test(test_auto_init_stopped_peer_left),
         cmocka_unit_test(test_no_auto_init_beside_voters),
         cmocka_unit_test(test_wiped_replica_catches_up),
         cmocka_unit_test(test_wiped_acceptor_keeps_choice),
