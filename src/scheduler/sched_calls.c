@@ -20,7 +20,10 @@
  * s->calls, oldest first (pc->http set once it is sent), so
  * cr_sched_free() can cancel them all; the entry is unlinked before its
  * callback runs. s->ordered counts the ordered calls on it; only the
- * oldest of them is ever out.
+ * oldest of them is ever out. When the subscription is lost, the calls
+ * not sent are cancelled and the one out stops holding the others
+ * (sched_detach_calls()), so no call of the next subscription waits
+ * behind a call to a master that is gone.
  * Calls are only accepted while SUBSCRIBED: before that there is no stream
  * id, and the master would answer 400 anyway.
  *
@@ -231,6 +234,30 @@ sched_cancel_calls(struct cr_sched *s)
             s->ordered--;
         if (pc->http)
             cr_http_call_cancel(pc->http);
+        if (pc->cb)
+            pc->cb(s, pc->data, CR_ECANCELED_OP, 0, "");
+        free_call(pc);
+    }
+}
+
+void
+sched_detach_calls(struct cr_sched *s)
+{
+    struct sched_pending_call *pc = s->calls, *next;
+    for (; pc; pc = next) {
+        next = pc->next;
+        if (pc->http != NULL) {
+            if (!pc->unordered) {
+                pc->unordered = true;
+                s->ordered--;
+            }
+            continue;
+        }
+        unlink_call(s, pc);
+        if (!pc->unordered)
+            s->ordered--;
+        if (pc->teardown)
+            s->tearing_down = false;
         if (pc->cb)
             pc->cb(s, pc->data, CR_ECANCELED_OP, 0, "");
         free_call(pc);

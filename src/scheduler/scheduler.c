@@ -454,6 +454,7 @@ sched_connection_lost(struct cr_sched *s, const char *reason)
         cr_warn("scheduler: %s from master %s: %s",
                 was_subscribed ? "subscription lost" : "subscribe failed",
                 s->target_text, reason);
+        sched_detach_calls(s);
         s->attempt = was_subscribed ? 1 : s->attempt + 1;
         s->redirects = 0;
         if (!s->zk) {

@@ -92,6 +92,11 @@ void cr_sched_handle_event(struct cr_sched *s, json_t *event);
 
 /* sched_calls.c: cancel every pending call (cb with CR_ECANCELED_OP). */
 void sched_cancel_calls(struct cr_sched *s);
+/* The subscription is lost: calls not sent yet are cancelled (cb with
+ * CR_ECANCELED_OP; they carry a stream id that is over), the one out
+ * finishes on its own but no longer holds later calls behind it (it may
+ * hang on a master that is gone until the call timeout). */
+void sched_detach_calls(struct cr_sched *s);
 /* How many calls are out and not answered yet (for tests). */
 size_t sched_calls_sent(const struct cr_sched *s);
 

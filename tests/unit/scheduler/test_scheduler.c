@@ -438,10 +438,29 @@ test_resubscribe_after_drop(void **state)
     char first_stream[64];
     snprintf(first_stream, sizeof(first_stream), "%s", cr_sched_stream_id(s));
 
+    /* A call the master never answers, and one queued behind it. */
+    fm.hold_calls = true;
+    assert_int_equal(cr_sched_revive(s, NULL, 0, on_call_done, &r), 0);
+    assert_int_equal(cr_sched_suppress(s, NULL, 0, on_call_done, &r), 0);
+    assert_true(wait_calls(&fm, "REVIVE", 1));
+
     fake_master_drop(&fm);
     assert_true(wait_for(&r.n_subscribed, 2));
     assert_int_equal(r.n_disconnected, 1);
     assert_int_equal(fm.n_subscribes, 2);
+    /* The queued call ended with the subscription; the one out goes on,
+     * and a call of the new subscription is not held behind it. */
+    assert_int_equal(r.n_calls_done, 1);
+    assert_int_equal(r.last_err, CR_ECANCELED_OP);
+    assert_int_equal(fake_master_count(&fm, "SUPPRESS"), 0);
+    fm.hold_calls = false;
+    assert_int_equal(cr_sched_kill(s, "t1", "A", -1, on_call_done, &r), 0);
+    assert_true(wait_for(&r.n_calls_done, 2));
+    assert_int_equal(r.last_err, 0);
+    assert_int_equal(r.last_status, 202);
+    assert_non_null(fm.held_req); /* the REVIVE, still unanswered */
+    fake_master_release(&fm);
+    assert_true(wait_for(&r.n_calls_done, 3));
     assert_string_equal(cr_json_id(fm.last_subscribe, "framework_id"), "fw-1");
     json_t *fi = json_object_get(
         json_object_get(fm.last_subscribe, "subscribe"), "framework_info");
