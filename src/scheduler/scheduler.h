@@ -24,7 +24,8 @@
  *    reporting each call's HTTP answer to an optional callback. Calls
  *    reach the master in the order they were made: each is sent once the
  *    one before it is answered (acknowledgements, which no other call
- *    depends on, go out at once).
+ *    depends on, go out at once). When the subscription is lost, calls
+ *    not sent yet are cancelled; the one out finishes on its own.
  *
  * What it does not do: it keeps no task or offer bookkeeping and never
  * acknowledges updates by itself (call cr_sched_ack_update() from your
