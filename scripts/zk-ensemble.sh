@@ -19,8 +19,8 @@
 #   zk-ensemble.sh pid DIR I           print server I's pid
 #
 # Exit status: 0 ok, 1 failure, 2 usage, 3 ZooKeeper (java + jar)
-# unavailable and not installable. Servers use tickTime=500 ms, so session
-# timeouts from 1 s to 10 s are accepted.
+# unavailable and not installable. Servers use tickTime=500 ms and accept
+# session timeouts from 1 s to 40 s.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -83,6 +83,7 @@ write_config() { # dir i n ports...
   echo "$i" >"$node/data/myid"
   {
     echo "tickTime=500"
+    echo "maxSessionTimeout=40000"
     echo "initLimit=20"
     echo "syncLimit=10"
     echo "dataDir=$node/data"

@@ -207,8 +207,11 @@ class Persistence(ZkDispatcher):
     def test_writes_survive_a_zookeeper_restart(self):
         """A create in flight while the ZooKeeper server restarts is sent
         again once the session reconnects, and then acknowledged."""
+        # A client gives a session up after a quarter of its timeout
+        # disconnected (src/zk/session.c): 10 s of grace for a JVM restart
+        # of the server on a loaded machine (2.5 s was not always enough).
         d = self.start("d", ["--conf",
-                             "spark.corral.dispatcher.zk.sessionTimeout=10s"])
+                             "spark.corral.dispatcher.zk.sessionTimeout=40s"])
         self.leader([d])
         subprocess.run(["bash", ZK_SCRIPT, "stop-node", self.zk.dir, "1"],
                        check=True, capture_output=True, timeout=60)
