@@ -65,34 +65,46 @@ ping_unlink(struct master *m, struct magent *a)
 }
 
 static void
-health_unlink(struct master *m, struct magent *a)
+ping_link(struct master *m, struct magent *a)
+{
+    if (a->on_ping_list)
+        return;
+    DL_APPEND2(m->agents_ping, a, ping_prev, ping_next);
+    a->on_ping_list = true;
+    m->n_ping++;
+}
+
+static void
+health_off(struct magent *a)
 {
     if (a->health_list)
         DL_DELETE2(*a->health_list, a, health_prev, health_next);
     a->health_list = NULL;
+}
+
+/* Take a off its health list and off the heartbeat round. */
+static void
+health_unlink(struct master *m, struct magent *a)
+{
+    health_off(a);
     ping_unlink(m, a);
 }
 
 /* Put a at the tail of the health list of its state: call it after its
- * state, last_seen or disconnected_at changed (times only grow). */
+ * state, last_seen or disconnected_at changed (times only grow). Its
+ * place in the heartbeat round does not move. */
 static void
 health_track(struct master *m, struct magent *a)
 {
-    if (a->health_list)
-        DL_DELETE2(*a->health_list, a, health_prev, health_next);
-    a->health_list = NULL;
-    if (a->state != AGENT_CONNECTED) {
+    health_off(a);
+    if (a->state == AGENT_CONNECTED) {
+        a->health_list = &m->agents_seen;
+        ping_link(m, a);
+    } else {
         ping_unlink(m, a);
         if (a->state != AGENT_DISCONNECTED)
             return;
         a->health_list = &m->agents_down;
-    } else {
-        a->health_list = &m->agents_seen;
-        if (!a->on_ping_list) {
-            DL_APPEND2(m->agents_ping, a, ping_prev, ping_next);
-            a->on_ping_list = true;
-            m->n_ping++;
-        }
     }
     DL_APPEND2(*a->health_list, a, health_prev, health_next);
 }

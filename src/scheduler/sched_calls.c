@@ -128,7 +128,18 @@ set_filters(json_t *body, double refuse_seconds)
 /* ---- sending ---- */
 
 static void
-unlink_call(struct cr_sched *s, struct sched_pending_call *pc)
+free_call(struct sched_pending_call *pc)
+{
+    free(pc->headers);
+    free(pc->text);
+    free(pc);
+}
+
+/* Take pc off the list, tell its callback (err, or the HTTP answer) and
+ * free it. A TEARDOWN that failed leaves the framework up. */
+static void
+end_call(struct cr_sched *s, struct sched_pending_call *pc, int err, int status,
+         const char *body)
 {
     if (pc->prev)
         pc->prev->next = pc->next;
@@ -138,15 +149,13 @@ unlink_call(struct cr_sched *s, struct sched_pending_call *pc)
         pc->next->prev = pc->prev;
     else
         s->calls_tail = pc->prev;
-    pc->prev = pc->next = NULL;
-}
-
-static void
-free_call(struct sched_pending_call *pc)
-{
-    free(pc->headers);
-    free(pc->text);
-    free(pc);
+    if (!pc->unordered)
+        s->ordered--;
+    if (pc->teardown && (err || status < 200 || status >= 300))
+        s->tearing_down = false;
+    if (pc->cb)
+        pc->cb(s, pc->data, err, status, body);
+    free_call(pc);
 }
 
 static void send_next(struct cr_sched *s);
@@ -159,20 +168,13 @@ on_call_done(int err, const struct cr_http_response *resp, void *data)
     int status = resp ? resp->status : 0;
     const char *body = resp ? resp->body : "";
 
-    unlink_call(s, pc);
-    if (!pc->unordered)
-        s->ordered--;
     if (err)
         cr_warn("scheduler: %s call to %s failed: %s", pc->type, s->target_text,
                 cr_strerror(err));
     else if (status < 200 || status >= 300)
         cr_warn("scheduler: %s call to %s answered %d: %.200s", pc->type,
                 s->target_text, status, body);
-    if (pc->teardown && (err || status < 200 || status >= 300))
-        s->tearing_down = false;
-    if (pc->cb)
-        pc->cb(s, pc->data, err, status, body);
-    free_call(pc);
+    end_call(s, pc, err, status, body);
     if (!s->freeing)
         send_next(s);
 }
@@ -212,15 +214,9 @@ send_next(struct cr_sched *s)
         int rc = start_call(s, pc);
         if (rc == 0)
             return;
-        unlink_call(s, pc);
-        s->ordered--;
         cr_warn("scheduler: %s call to %s not sent: %s", pc->type,
                 s->target_text, cr_strerror(rc));
-        if (pc->teardown)
-            s->tearing_down = false;
-        if (pc->cb)
-            pc->cb(s, pc->data, rc, 0, "");
-        free_call(pc);
+        end_call(s, pc, rc, 0, "");
     }
 }
 
@@ -229,14 +225,9 @@ sched_cancel_calls(struct cr_sched *s)
 {
     while (s->calls) {
         struct sched_pending_call *pc = s->calls;
-        unlink_call(s, pc);
-        if (!pc->unordered)
-            s->ordered--;
         if (pc->http)
             cr_http_call_cancel(pc->http);
-        if (pc->cb)
-            pc->cb(s, pc->data, CR_ECANCELED_OP, 0, "");
-        free_call(pc);
+        end_call(s, pc, CR_ECANCELED_OP, 0, "");
     }
 }
 
@@ -246,21 +237,12 @@ sched_detach_calls(struct cr_sched *s)
     struct sched_pending_call *pc = s->calls, *next;
     for (; pc; pc = next) {
         next = pc->next;
-        if (pc->http != NULL) {
-            if (!pc->unordered) {
-                pc->unordered = true;
-                s->ordered--;
-            }
-            continue;
-        }
-        unlink_call(s, pc);
-        if (!pc->unordered)
+        if (pc->http == NULL) {
+            end_call(s, pc, CR_ECANCELED_OP, 0, "");
+        } else if (!pc->unordered) {
+            pc->unordered = true;
             s->ordered--;
-        if (pc->teardown)
-            s->tearing_down = false;
-        if (pc->cb)
-            pc->cb(s, pc->data, CR_ECANCELED_OP, 0, "");
-        free_call(pc);
+        }
     }
 }
 

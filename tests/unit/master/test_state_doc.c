@@ -335,21 +335,29 @@ test_state_matches_tree(void **state)
     free(want);
 }
 
+/* A document of kind, written in one step and in slices, equals tree
+ * (taken) dumped by jansson. */
 static void
-test_get_state_matches_tree(void **state)
+assert_doc_is_tree(enum state_doc_kind kind, json_t *tree)
 {
-    (void)state;
-    json_t *tree = json_pack("{s:s, s:o}", "type", "GET_STATE", "get_state",
-                             operator_state_json(&m));
     char *want = cr_json_dump(tree);
     json_decref(tree);
-    char *one = write_doc(STATE_DOC_GET_STATE, NULL, NULL, false, NULL);
+    char *one = write_doc(kind, NULL, NULL, false, NULL);
     assert_string_equal(one, want);
-    char *sliced = write_doc(STATE_DOC_GET_STATE, NULL, NULL, true, NULL);
+    char *sliced = write_doc(kind, NULL, NULL, true, NULL);
     assert_string_equal(sliced, want);
     free(one);
     free(sliced);
     free(want);
+}
+
+static void
+test_get_state_matches_tree(void **state)
+{
+    (void)state;
+    assert_doc_is_tree(STATE_DOC_GET_STATE,
+                       json_pack("{s:s, s:o}", "type", "GET_STATE", "get_state",
+                                 operator_state_json(&m)));
 }
 
 /* The event stream's SUBSCRIBED: GET_STATE's get_state in its wrapper,
@@ -358,19 +366,11 @@ static void
 test_subscribed_matches_tree(void **state)
 {
     (void)state;
-    json_t *tree =
+    assert_doc_is_tree(
+        STATE_DOC_SUBSCRIBED,
         json_pack("{s:s, s:{s:o, s:f}}", "type", "SUBSCRIBED", "subscribed",
                   "get_state", operator_state_json(&m),
-                  "heartbeat_interval_seconds", STATE_DOC_EVENTS_HEARTBEAT);
-    char *want = cr_json_dump(tree);
-    json_decref(tree);
-    char *one = write_doc(STATE_DOC_SUBSCRIBED, NULL, NULL, false, NULL);
-    assert_string_equal(one, want);
-    char *sliced = write_doc(STATE_DOC_SUBSCRIBED, NULL, NULL, true, NULL);
-    assert_string_equal(sliced, want);
-    free(one);
-    free(sliced);
-    free(want);
+                  "heartbeat_interval_seconds", STATE_DOC_EVENTS_HEARTBEAT));
 }
 
 static char *

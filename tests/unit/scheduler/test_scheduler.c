@@ -202,6 +202,17 @@ addr(int port)
     return buf[i];
 }
 
+/* A fake master on fm and a scheduler subscribed to it. */
+static struct cr_sched *
+subscribed(struct fake_master *fm, struct rec *r)
+{
+    fake_master_init(fm, &loop);
+    struct cr_sched *s = new_sched(addr(fm->port), r);
+    assert_int_equal(cr_sched_start(s), 0);
+    assert_true(wait_for(&r->n_subscribed, 1));
+    return s;
+}
+
 static void
 finish(struct cr_sched *s, struct fake_master *a, struct fake_master *b)
 {
@@ -337,10 +348,7 @@ test_ack_update(void **state)
 {
     struct fake_master fm;
     struct rec r = {.ack_updates = true};
-    fake_master_init(&fm, &loop);
-    struct cr_sched *s = new_sched(addr(fm.port), &r);
-    cr_sched_start(s);
-    assert_true(wait_for(&r.n_subscribed, 1));
+    struct cr_sched *s = subscribed(&fm, &r);
 
     /* A reconciliation answer has no uuid: it must not be acknowledged. */
     fake_master_send(&fm, "{\"type\":\"UPDATE\",\"update\":{\"status\":{"
@@ -431,10 +439,7 @@ test_resubscribe_after_drop(void **state)
 {
     struct fake_master fm;
     struct rec r = {0};
-    fake_master_init(&fm, &loop);
-    struct cr_sched *s = new_sched(addr(fm.port), &r);
-    cr_sched_start(s);
-    assert_true(wait_for(&r.n_subscribed, 1));
+    struct cr_sched *s = subscribed(&fm, &r);
     char first_stream[64];
     snprintf(first_stream, sizeof(first_stream), "%s", cr_sched_stream_id(s));
 
@@ -493,10 +498,7 @@ test_error_event_is_final(void **state)
 {
     struct fake_master fm;
     struct rec r = {0};
-    fake_master_init(&fm, &loop);
-    struct cr_sched *s = new_sched(addr(fm.port), &r);
-    cr_sched_start(s);
-    assert_true(wait_for(&r.n_subscribed, 1));
+    struct cr_sched *s = subscribed(&fm, &r);
     fake_master_send(&fm, "{\"type\":\"ERROR\",\"error\":{\"message\":"
                           "\"Framework has been removed\"}}");
     fake_master_drop(&fm);
@@ -531,10 +533,7 @@ test_stale_stream_call(void **state)
 {
     struct fake_master fm;
     struct rec r = {0};
-    fake_master_init(&fm, &loop);
-    struct cr_sched *s = new_sched(addr(fm.port), &r);
-    cr_sched_start(s);
-    assert_true(wait_for(&r.n_subscribed, 1));
+    struct cr_sched *s = subscribed(&fm, &r);
     /* The master now believes in another stream. */
     snprintf(fm.stream_id, sizeof(fm.stream_id), "other");
     assert_int_equal(cr_sched_revive(s, NULL, 0, on_call_done, &r), 0);
@@ -569,11 +568,8 @@ test_free_cancels_pending_calls(void **state)
 {
     struct fake_master fm;
     struct rec r = {0};
-    fake_master_init(&fm, &loop);
+    struct cr_sched *s = subscribed(&fm, &r);
     fm.hold_calls = true;
-    struct cr_sched *s = new_sched(addr(fm.port), &r);
-    cr_sched_start(s);
-    assert_true(wait_for(&r.n_subscribed, 1));
     assert_int_equal(cr_sched_revive(s, NULL, 0, on_call_done, &r), 0);
     assert_int_equal(cr_sched_suppress(s, NULL, 0, on_call_done, &r), 0);
     assert_true(wait_calls(&fm, "REVIVE", 1));
@@ -592,11 +588,8 @@ test_calls_in_order_one_at_a_time(void **state)
 {
     struct fake_master fm;
     struct rec r = {0};
-    fake_master_init(&fm, &loop);
+    struct cr_sched *s = subscribed(&fm, &r);
     fm.hold_calls = true;
-    struct cr_sched *s = new_sched(addr(fm.port), &r);
-    cr_sched_start(s);
-    assert_true(wait_for(&r.n_subscribed, 1));
     const char *ids[] = {"O1"};
     assert_int_equal(cr_sched_decline(s, ids, 1, 120, on_call_done, &r), 0);
     assert_int_equal(cr_sched_revive(s, NULL, 0, on_call_done, &r), 0);
@@ -631,10 +624,7 @@ test_free_inside_callback(void **state)
 {
     struct fake_master fm;
     struct rec r = {.free_in_offers = true};
-    fake_master_init(&fm, &loop);
-    struct cr_sched *s = new_sched(addr(fm.port), &r);
-    cr_sched_start(s);
-    assert_true(wait_for(&r.n_subscribed, 1));
+    (void)subscribed(&fm, &r); /* freed by its offers callback */
     fake_master_send(&fm, "{\"type\":\"OFFERS\",\"offers\":{\"offers\":["
                           "{\"id\":{\"value\":\"O1\"}}]}}"
                           "");
